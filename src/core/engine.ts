@@ -1,0 +1,396 @@
+/**
+ * The engine: resolves callers, runs operations, buffers activity, sweeps expired sessions, binds
+ * sessions to connections and announces every change as an event.
+ *
+ * It is pure of I/O of its own: it talks to a `Store`, reads time from a `Clock`, hashes passwords
+ * through a `PasswordHasher` and reaches files only through `EnginePorts`. Front doors call
+ * `engine.call(op, context, input)`; applications can embed it the same way.
+ *
+ * @module
+ */
+
+import { randomUUID } from "node:crypto";
+import type { Store } from "../store/types.ts";
+import { createActivityBuffer } from "./activity.ts";
+import { bindingPrefix } from "./binding.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./config.ts";
+import { SessionError } from "./errors.ts";
+import { createEventBus, type EventBus, type SessionEvent } from "./events.ts";
+import type { BindingRequest, CallContext, Caller, EnginePorts, OpContext, Operation } from "./operation.ts";
+import { createArgon2Hasher, createDecoyHash, type PasswordHasher } from "./password.ts";
+import { ALL_PRIVILEGES, effectivePrivileges, type Privilege, requirePrivilege } from "./privileges.ts";
+import { digestSecret } from "./secrets.ts";
+import { expiryReason } from "./session.ts";
+import { DEFAULT_REALM_ID, type EndReason, type Realm, type SessionRecord, type User } from "./types.ts";
+
+/** The subset of a pino logger the engine uses. */
+export interface EngineLogger {
+  error(object: unknown, message?: string): void;
+  warn(object: unknown, message?: string): void;
+  info(object: unknown, message?: string): void;
+}
+
+export interface EngineOptions {
+  store: Store;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+  limits?: Partial<SessionLimits>;
+  /** Names this server among those sharing a store. @default "main" */
+  nodeId?: string;
+  ports?: EnginePorts;
+  log?: EngineLogger;
+  /** Whether to write login, failed-login and session-ending events to the store's audit log. @default true */
+  audit?: boolean;
+}
+
+export interface Engine {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly limits: SessionLimits;
+  readonly events: EventBus;
+  readonly nodeId: string;
+  /** Resolves the caller, checks authentication and privilege, then runs the operation. */
+  call<I, O>(op: Operation<I, O>, context: CallContext, input?: unknown): Promise<O>;
+  /** Resolves who is calling; records the call as activity of their session. */
+  authenticate(context: CallContext): Promise<Caller>;
+  /** Registers an open connection (for example an Agent TCP connection); returns its id. */
+  openConnection(): string;
+  /** Forgets a connection and ends every session bound to it (`connection-closed`). */
+  closeConnection(connectionId: string): Promise<void>;
+  /** Writes buffered activity to the store now. */
+  flush(): Promise<void>;
+  /** Removes expired sessions and tickets now; returns the number of sessions removed. */
+  sweep(): Promise<number>;
+  /** Removes bound sessions a previous process of this node left behind, then starts the timers. */
+  start(): Promise<void>;
+  /** Stops the timers, writes buffered activity and ends this node's server-bound sessions. */
+  stop(): Promise<void>;
+}
+
+const DIRECTORY_CACHE_MS = 1000;
+const SWEEP_BATCH = 500;
+
+const noopLogger: EngineLogger = { error() {}, warn() {}, info() {} };
+
+const AUDITED: ReadonlySet<SessionEvent["type"]> = new Set([
+  "login",
+  "login-failed",
+  "logout",
+  "terminated",
+  "expired-idle",
+  "expired-absolute",
+  "connection-closed",
+  "disposed",
+  "evicted",
+  "message-updated",
+]);
+
+export function createEngine(options: EngineOptions): Engine {
+  const store = options.store;
+  const clock = options.clock ?? systemClock;
+  const hasher = options.hasher ?? createArgon2Hasher();
+  const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
+  const nodeId = options.nodeId ?? "main";
+  const ports = options.ports ?? {};
+  const log = options.log ?? noopLogger;
+  const events = createEventBus((error) => log.error({ err: error }, "An event listener failed"));
+  const activity = createActivityBuffer();
+  const openConnections = new Set<string>();
+  let decoy: Promise<string> | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<number> | undefined;
+  let flushing: Promise<void> | undefined;
+
+  // Users and groups are read on every authenticated call; a short cache keeps that off the store.
+  // Changes made through the engine clear it; changes made by another process show within a second.
+  const userCache = new Map<string, { user: User | null; privileges: Set<Privilege>; at: number }>();
+  const realmCache = new Map<string, { realm: Realm | null; at: number }>();
+
+  if (options.audit !== false) {
+    events.subscribe((event) => {
+      if (!AUDITED.has(event.type)) return;
+      store
+        .appendAudit({
+          at: event.at,
+          type: event.type,
+          realm: event.realm,
+          userName: event.userName,
+          sessionKey: event.sessionKey,
+          actor: event.actor,
+          ipAddress: event.ipAddress,
+          protocol: event.protocol,
+          detail: event.detail,
+        })
+        .catch((error: unknown) => log.error({ err: error }, "Could not write the audit log"));
+    });
+  }
+
+  async function realmByName(name: string): Promise<Realm | null> {
+    const now = clock.now();
+    const cached = realmCache.get(name);
+    if (cached && now - cached.at < DIRECTORY_CACHE_MS) return cached.realm;
+    const realm = await store.getRealm(name);
+    realmCache.set(name, { realm, at: now });
+    return realm;
+  }
+
+  async function privilegesOf(user: User | null): Promise<Set<Privilege>> {
+    if (!user) return effectivePrivileges(null, () => []);
+    const groups = new Map<string, readonly Privilege[]>();
+    for (const name of user.groups) {
+      const group = await store.getGroup(user.realm, name);
+      groups.set(name, group?.privileges ?? []);
+    }
+    return effectivePrivileges(user, (name) => groups.get(name) ?? []);
+  }
+
+  async function userWithPrivileges(realm: string, name: string) {
+    const now = clock.now();
+    const cacheKey = `${realm}\u0000${name}`;
+    const cached = userCache.get(cacheKey);
+    if (cached && now - cached.at < DIRECTORY_CACHE_MS) return cached;
+    const user = await store.getUser(realm, name);
+    const entry = { user, privileges: await privilegesOf(user), at: now };
+    userCache.set(cacheKey, entry);
+    return entry;
+  }
+
+  function emit(type: SessionEvent["type"], session: SessionRecord | null, extra: Partial<SessionEvent> = {}): void {
+    events.emit({
+      type,
+      at: clock.now(),
+      sessionKey: session?.key ?? null,
+      sessionNumber: session?.number ?? null,
+      realm: session?.realm ?? null,
+      userName: session?.userName ?? null,
+      protocol: session?.protocol ?? null,
+      actor: null,
+      ipAddress: session?.client.ipAddress ?? null,
+      detail: null,
+      ...extra,
+    });
+  }
+
+  async function endSession(key: string, reason: EndReason, detail?: string, actor?: string | null): Promise<boolean> {
+    const ended = await store.takeSession(key);
+    activity.forget(key);
+    if (!ended) return false;
+    const byOwner = actor === `${ended.userName}@${ended.realm}`;
+    emit(reason, ended, { detail: detail ?? null, actor: byOwner ? null : (actor ?? null) });
+    return true;
+  }
+
+  /** Why a stored session is no longer live, or null while it is. */
+  function deathReason(session: SessionRecord, now: number): EndReason | null {
+    const timers = expiryReason(session, now);
+    if (timers) return timers;
+    const binding = session.binding;
+    if (binding?.kind === "connection" && binding.node === nodeId && !openConnections.has(binding.connection)) {
+      return "connection-closed";
+    }
+    return null;
+  }
+
+  const anonymous = (context: CallContext): Caller => ({
+    context,
+    session: null,
+    user: null,
+    privileges: effectivePrivileges(null, () => []),
+  });
+
+  async function authenticate(context: CallContext): Promise<Caller> {
+    if (context.trusted) return { context, session: null, user: null, privileges: new Set(ALL_PRIVILEGES) };
+    if (!context.secret) return anonymous(context);
+    const stored = await store.getSessionByDigest(digestSecret(context.secret));
+    if (!stored) return anonymous(context);
+    const now = clock.now();
+    const session = activity.merge(stored);
+    const reason = deathReason(session, now);
+    if (reason) {
+      await endSession(session.key, reason);
+      return anonymous(context);
+    }
+    let user: User | null = null;
+    let privileges = effectivePrivileges(null, () => []);
+    if (session.userName !== null) {
+      const entry = await userWithPrivileges(session.realm, session.userName);
+      if (!entry.user || entry.user.disabled) {
+        await endSession(session.key, "terminated", "The user was deleted or disabled.");
+        return anonymous(context);
+      }
+      user = entry.user;
+      privileges = entry.privileges;
+    }
+    activity.record(session.key, now);
+    session.lastActiveAt = Math.max(session.lastActiveAt, now);
+    session.callCount += 1;
+    return { context, session, user, privileges };
+  }
+
+  function context(caller: Caller): OpContext {
+    return {
+      store,
+      clock,
+      limits,
+      hasher,
+      events,
+      nodeId,
+      caller,
+      ports,
+      async realm(name) {
+        const realm = await realmByName(name);
+        if (!realm) throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: name } });
+        return realm;
+      },
+      async defaultRealm() {
+        const realm = await store.getRealmById(DEFAULT_REALM_ID);
+        if (realm) return realm;
+        const [first] = await store.listRealms();
+        if (!first) throw new SessionError("NOT_FOUND", "No realm is configured.");
+        return first;
+      },
+      privilegesOf,
+      binding(request: BindingRequest) {
+        if (request === "none") return null;
+        if (request === "server") {
+          if (!caller.context.trusted) {
+            throw new SessionError("INVALID_REQUEST", "Only the server itself may create server-bound sessions.");
+          }
+          return { kind: "server", node: nodeId };
+        }
+        const connection = caller.context.connectionId;
+        if (!connection || !openConnections.has(connection)) {
+          throw new SessionError("INVALID_REQUEST", "A connection-bound session needs an open connection.");
+        }
+        return { kind: "connection", node: nodeId, connection };
+      },
+      endSession: (key, reason, detail) => endSession(key, reason, detail, actorOf(caller)),
+      async live(stored) {
+        if (!stored) return null;
+        const session = activity.merge(stored);
+        const reason = deathReason(session, clock.now());
+        if (!reason) return session;
+        await endSession(session.key, reason);
+        return null;
+      },
+      recordUserActivity(key) {
+        activity.record(key, clock.now(), true);
+      },
+      emit,
+      decoyHash() {
+        decoy ??= createDecoyHash(hasher);
+        return decoy;
+      },
+    };
+  }
+
+  async function call<I, O>(op: Operation<I, O>, callContext: CallContext, input?: unknown): Promise<O> {
+    const caller = await authenticate(callContext);
+    if (op.auth !== "none" && !caller.session && !callContext.trusted) {
+      throw new SessionError("NOT_AUTHENTICATED");
+    }
+    if (op.auth === "user" && !caller.user && !callContext.trusted) {
+      throw new SessionError("NOT_AUTHENTICATED", "This operation needs a logged-in session: log in first.");
+    }
+    if (op.privilege) requirePrivilege(caller.privileges, op.privilege);
+    const parsed = op.parse(input);
+    const result = await op.run(context(caller), parsed);
+    if (op.name.startsWith("directory.")) {
+      userCache.clear();
+      realmCache.clear();
+    }
+    return result;
+  }
+
+  async function flush(): Promise<void> {
+    if (flushing !== undefined) return flushing;
+    const deltas = activity.drain();
+    if (deltas.length === 0) return;
+    flushing = store
+      .applyActivity(deltas)
+      .catch((error: unknown) => {
+        activity.restore(deltas);
+        log.error({ err: error }, "Could not write session activity; will retry");
+      })
+      .finally(() => {
+        flushing = undefined;
+      });
+    return flushing;
+  }
+
+  async function sweepOnce(): Promise<number> {
+    // Buffered activity goes to the store first, so the store's deadlines are the true ones.
+    await flush();
+    const now = clock.now();
+    let removed = 0;
+    for (;;) {
+      const expired = await store.takeExpiredSessions(now, SWEEP_BATCH);
+      for (const session of expired) {
+        activity.forget(session.key);
+        emit(expiryReason(session, now) ?? "expired-idle", session);
+      }
+      removed += expired.length;
+      if (expired.length < SWEEP_BATCH) break;
+    }
+    await store.deleteExpiredTickets(now);
+    return removed;
+  }
+
+  function sweep(): Promise<number> {
+    sweeping ??= sweepOnce().finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
+  }
+
+  async function endBound(prefix: string, reason: EndReason): Promise<void> {
+    for (const session of await store.takeSessionsByBinding(prefix)) {
+      activity.forget(session.key);
+      emit(reason, session);
+    }
+  }
+
+  return {
+    store,
+    clock,
+    limits,
+    events,
+    nodeId,
+    call,
+    authenticate,
+    openConnection() {
+      const id = randomUUID();
+      openConnections.add(id);
+      return id;
+    },
+    async closeConnection(connectionId) {
+      openConnections.delete(connectionId);
+      await endBound(bindingPrefix("connection", nodeId, connectionId), "connection-closed");
+    },
+    flush,
+    sweep,
+    async start() {
+      await endBound(bindingPrefix("connection", nodeId), "connection-closed");
+      await endBound(bindingPrefix("server", nodeId), "disposed");
+      flushTimer = setInterval(() => void flush(), limits.activityFlushMs).unref();
+      sweepTimer = setInterval(() => {
+        sweep().catch((error: unknown) => log.error({ err: error }, "The sweeper failed; will retry"));
+      }, limits.sweepIntervalMs).unref();
+    },
+    async stop() {
+      clearInterval(flushTimer);
+      clearInterval(sweepTimer);
+      await sweeping?.catch(() => {});
+      await flush();
+      await endBound(bindingPrefix("server", nodeId), "disposed");
+    },
+  };
+}
+
+/** The acting user of a call, for events about sessions that are not the caller's own. */
+function actorOf(caller: Caller): string | null {
+  if (caller.context.trusted) return "(local administrator)";
+  return caller.user ? `${caller.user.name}@${caller.user.realm}` : null;
+}

@@ -1,0 +1,55 @@
+/**
+ * Events: every change to a session is announced with a reason. The audit log, push channels (SSE,
+ * vSphere property updates, Agent packets) and metrics subscribe here. Events never carry a secret.
+ *
+ * @module
+ */
+
+import type { EventType, Protocol } from "./types.ts";
+
+export interface SessionEvent {
+  type: EventType;
+  at: number;
+  /** Public key of the session concerned, if any. */
+  sessionKey: string | null;
+  sessionNumber: number | null;
+  realm: string | null;
+  userName: string | null;
+  protocol: Protocol | null;
+  /** The acting user when someone other than the session's own user caused the event. */
+  actor: string | null;
+  ipAddress: string | null;
+  /** Human-readable detail, never containing secrets. */
+  detail: string | null;
+}
+
+export type EventListener = (event: SessionEvent) => void;
+
+export interface EventBus {
+  /** Adds a listener; returns the function that removes it. */
+  subscribe(listener: EventListener): () => void;
+  emit(event: SessionEvent): void;
+}
+
+/**
+ * A synchronous bus. A listener that throws is reported to `onListenerError` and does not stop the
+ * others: one broken subscriber must not break a login.
+ */
+export function createEventBus(onListenerError: (error: unknown) => void): EventBus {
+  const listeners = new Set<EventListener>();
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(event) {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          onListenerError(error);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Locales: `ll` or `ll_CC` (ISO 639-1 language, ISO 3166 country), accepted when the realm lists the
+ * locale itself or its language (govmomi always sends `en_US`; a realm listing `en` accepts it).
+ *
+ * @module
+ */
+
+import { SessionError } from "./errors.ts";
+
+const LOCALE = /^[a-z]{2}(_[A-Z]{2})?$/;
+
+export function isWellFormedLocale(value: unknown): value is string {
+  return typeof value === "string" && LOCALE.test(value);
+}
+
+/** Returns the locale when the realm supports it; throws `INVALID_LOCALE` otherwise. */
+export function checkLocale(locale: unknown, supported: readonly string[]): string {
+  if (!isWellFormedLocale(locale)) {
+    throw new SessionError("INVALID_LOCALE", "A locale must look like 'll' or 'll_CC', for example 'en' or 'en_US'.");
+  }
+  if (supported.includes(locale) || supported.includes(locale.slice(0, 2))) return locale;
+  throw new SessionError(
+    "INVALID_LOCALE",
+    `The locale ${locale} is not supported; choose one of ${supported.join(", ")}.`,
+  );
+}

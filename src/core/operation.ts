@@ -1,0 +1,110 @@
+/**
+ * What an operation is, and what it gets to work with.
+ *
+ * Each operation lives in its own file under `ops/`: it parses its input, names the privilege it
+ * needs and does its work through the context. Front doors only map their wire names to operations
+ * and call `engine.call(op, context, input)`; all session policy lives here in the core.
+ *
+ * @module
+ */
+
+import type { Store } from "../store/types.ts";
+import type { Clock } from "./clock.ts";
+import type { SessionLimits } from "./config.ts";
+import type { EventBus, SessionEvent } from "./events.ts";
+import type { PasswordHasher } from "./password.ts";
+import type { Privilege } from "./privileges.ts";
+import type { Binding, EndReason, Protocol, Realm, SessionRecord, User } from "./types.ts";
+
+/** Facts a front door knows about the caller of one request. */
+export interface CallContext {
+  protocol: Protocol;
+  /** The bearer secret presented, if any. Never logged. */
+  secret?: string | undefined;
+  ipAddress?: string | undefined;
+  userAgent?: string | undefined;
+  /** True when the caller connected from a loopback address (local tickets are offered only then). */
+  isLoopback?: boolean;
+  /** The open connection this call arrived on (see `engine.openConnection`), for connection-bound sessions. */
+  connectionId?: string | undefined;
+  /**
+   * Set only by in-process code (the command line working on its own data directory, start-up
+   * tasks): the call runs with every privilege and without a session. Front doors never set it.
+   */
+  trusted?: boolean;
+}
+
+/** Who is calling: their session (with buffered activity merged), user and privileges. */
+export interface Caller {
+  context: CallContext;
+  session: SessionRecord | null;
+  user: User | null;
+  privileges: ReadonlySet<Privilege>;
+}
+
+/** Where a new session's life is tied to, as an operation input. */
+export type BindingRequest = "none" | "connection" | "server";
+
+/** What operations work with. Created by the engine for each call. */
+export interface OpContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly limits: SessionLimits;
+  readonly hasher: PasswordHasher;
+  readonly events: EventBus;
+  readonly nodeId: string;
+  readonly caller: Caller;
+  /** Ports to the world outside the pure core. */
+  readonly ports: EnginePorts;
+  /** The realm by name; throws `NOT_FOUND` when absent. */
+  realm(name: string): Promise<Realm>;
+  /** The default realm (the one with the all-zero id, or the first). */
+  defaultRealm(): Promise<Realm>;
+  /** The caller's privileges on behalf of a user (union of the user's and their groups'). */
+  privilegesOf(user: User | null): Promise<Set<Privilege>>;
+  /** Turns a binding request into a binding for this caller; throws when it cannot be granted. */
+  binding(request: BindingRequest): Binding | null;
+  /** Ends a session for a reason: deletes it, forgets its activity and emits the event. False if already gone. */
+  endSession(key: string, reason: EndReason, detail?: string): Promise<boolean>;
+  /**
+   * A stored session as it is now: buffered activity merged, or null (after ending it) when its
+   * timers or binding have ended it.
+   */
+  live(session: SessionRecord | null): Promise<SessionRecord | null>;
+  /** Records the explicit "user is active" signal for a session (buffered like any activity). */
+  recordUserActivity(key: string): void;
+  /** Emits an event about a session (or about none). */
+  emit(type: SessionEvent["type"], session: SessionRecord | null, extra?: Partial<SessionEvent>): void;
+  /** A password hash to verify against when the user is unknown, so timing reveals nothing. */
+  decoyHash(): Promise<string>;
+}
+
+/** Ports the engine uses for what a pure core must not do itself. */
+export interface EnginePorts {
+  /**
+   * Writes a local ticket to a file only the named OS user can read and returns its path. Provided
+   * by the server (`src/server/local-tickets.ts`); absent in an engine that cannot write files.
+   */
+  writeLocalTicket?: (userName: string, ticket: string) => Promise<string>;
+  /** Removes the file of a local ticket once the ticket is used. */
+  removeLocalTicket?: (userName: string, ticket: string) => Promise<void>;
+}
+
+export interface Operation<I, O> {
+  readonly name: string;
+  /**
+   * "none": callable without a session (an unknown secret counts as none); "session": needs a live
+   * session, anonymous or not; "user": needs a logged-in session.
+   */
+  readonly auth: "none" | "session" | "user";
+  /** Privilege checked before `run`; finer rules (for example "own sessions") live in `run`. */
+  readonly privilege?: Privilege;
+  /** Checks untrusted input; throws `INVALID_ARGUMENT`. */
+  parse(raw: unknown): I;
+  run(ctx: OpContext, input: I): Promise<O>;
+}
+
+/** Helps TypeScript infer an operation's input and output types from its `parse` and `run`. */
+export function defineOperation<I, O>(op: Operation<I, O>): Operation<I, O> {
+  return op;
+}

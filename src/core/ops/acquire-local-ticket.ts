@@ -1,0 +1,47 @@
+/**
+ * A local ticket (vSphere `AcquireLocalTicket`, JSON `POST /tickets/local`): a one-time password for
+ * a user, written to a file that only the OS user of the same name can read. Offered to callers on
+ * loopback only: whoever can read the file proves they are that user on this machine. The command
+ * line logs in this way, so operators type no password.
+ */
+
+import { resolveLoginName } from "../directory.ts";
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import { digestSecret, generateSecret } from "../secrets.ts";
+import { asObject, onlyFields, optionalString, requiredString } from "../validate.ts";
+
+export const acquireLocalTicket = defineOperation({
+  name: "ticket.local",
+  auth: "none",
+  parse(raw: unknown): { userName: string; realm?: string | undefined } {
+    const input = asObject(raw);
+    onlyFields(input, ["userName", "realm"]);
+    return {
+      userName: requiredString(input, "userName", { max: 200 }),
+      realm: optionalString(input, "realm", { max: 63 }),
+    };
+  },
+  async run(ctx, input): Promise<{ userName: string; passwordFilePath: string; expiresAt: number }> {
+    if (!ctx.caller.context.isLoopback && !ctx.caller.context.trusted) {
+      throw new SessionError("INVALID_REQUEST", "Local tickets are offered only to callers on this machine.");
+    }
+    const write = ctx.ports.writeLocalTicket;
+    if (!write) throw new SessionError("NOT_SUPPORTED", "This server cannot write local tickets.");
+    const { realm, userName } = await resolveLoginName(ctx, input.userName, input.realm);
+    const user = await ctx.store.getUser(realm.name, userName);
+    if (!user || user.disabled) throw new SessionError("INVALID_LOGIN", "No such user.");
+    const ticket = generateSecret("hex40");
+    const expiresAt = ctx.clock.now() + ctx.limits.localTicketTtlSeconds * 1000;
+    await ctx.store.insertTicket({
+      digest: digestSecret(ticket),
+      kind: "local",
+      realm: realm.name,
+      userName: user.name,
+      sessionKey: null,
+      expiresAt,
+    });
+    const passwordFilePath = await write(user.name, ticket);
+    return { userName: user.name, passwordFilePath, expiresAt };
+  },
+});

@@ -1,0 +1,31 @@
+/**
+ * Turns a clone ticket into a new session of the same user (vSphere `CloneSession`, JSON
+ * `POST /clone`). The ticket works once; the session it was taken from must still be live.
+ */
+
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import { digestSecret } from "../secrets.ts";
+import { type NewSessionOptions, parseNewSessionOptions } from "../sessions.ts";
+import { asObject, onlyFields, requiredString } from "../validate.ts";
+import { completeLogin, type LoginResult } from "./login.ts";
+
+export const cloneSession = defineOperation({
+  name: "session.clone",
+  auth: "none",
+  parse(raw: unknown): NewSessionOptions & { ticket: string } {
+    const input = asObject(raw);
+    onlyFields(input, ["ticket", "idleTimeoutSeconds", "binding", "secretFormat", "client"]);
+    return { ...parseNewSessionOptions(input), ticket: requiredString(input, "ticket", { max: 256 }) };
+  },
+  async run(ctx, input): Promise<LoginResult> {
+    const ticket = await ctx.store.takeTicket(digestSecret(input.ticket), "clone", ctx.clock.now());
+    const source = ticket?.sessionKey ? await ctx.live(await ctx.store.getSessionByKey(ticket.sessionKey)) : null;
+    const user = ticket ? await ctx.store.getUser(ticket.realm, ticket.userName) : null;
+    if (!ticket || !source || !user || user.disabled || source.userName !== user.name) {
+      throw new SessionError("INVALID_LOGIN", "The clone ticket is unknown, used or expired.");
+    }
+    const realm = await ctx.realm(ticket.realm);
+    return completeLogin(ctx, realm, user, { ...input, realm: realm.name, newSession: true }, source.locale);
+  },
+});

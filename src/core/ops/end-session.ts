@@ -1,0 +1,19 @@
+/** Ends the caller's own session (vSphere `Logout`, Agent `sessionm/logout` of itself, AstroGrid `dispose`, JSON `DELETE /session`). */
+
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import { asObject, onlyFields } from "../validate.ts";
+
+export const endSession = defineOperation({
+  name: "session.end",
+  auth: "session",
+  parse(raw: unknown): Record<string, never> {
+    onlyFields(asObject(raw), []);
+    return {};
+  },
+  async run(ctx): Promise<{ ended: boolean }> {
+    const session = ctx.caller.session;
+    if (!session) throw new SessionError("NOT_AUTHENTICATED");
+    return { ended: await ctx.endSession(session.key, "disposed", "Ended by its own client.") };
+  },
+});

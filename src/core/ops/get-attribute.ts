@@ -1,0 +1,21 @@
+/** Reads one attribute of the caller's own session (Agent `sessionm/get`, JSON `GET /session/attributes/{name}`). */
+
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import { asObject, onlyFields } from "../validate.ts";
+import { parseAttributeName } from "./_attributes.ts";
+
+export const getAttribute = defineOperation({
+  name: "attributes.get",
+  auth: "session",
+  parse(raw: unknown): { name: string } {
+    const input = asObject(raw);
+    onlyFields(input, ["name"]);
+    return { name: parseAttributeName(input) };
+  },
+  async run(ctx, input): Promise<{ name: string; value: string | null }> {
+    const session = ctx.caller.session;
+    if (!session) throw new SessionError("NOT_AUTHENTICATED");
+    return { name: input.name, value: await ctx.store.getAttribute(session.key, input.name) };
+  },
+});

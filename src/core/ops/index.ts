@@ -1,0 +1,40 @@
+/**
+ * The operation registry: every operation the engine offers, by its stable name. Front doors map
+ * their wire names to these.
+ *
+ * @module
+ */
+
+export { acquireCloneTicket } from "./acquire-clone-ticket.ts";
+export { acquireLocalTicket } from "./acquire-local-ticket.ts";
+export { cloneSession } from "./clone-session.ts";
+export { createSession } from "./create-session.ts";
+export { deleteAttribute } from "./delete-attribute.ts";
+export { deleteUser } from "./delete-user.ts";
+export { endSession } from "./end-session.ts";
+export { getAttribute } from "./get-attribute.ts";
+export { getServiceMessage } from "./get-service-message.ts";
+export { impersonate } from "./impersonate.ts";
+export { inspectSession } from "./inspect-session.ts";
+export { listAttributes } from "./list-attributes.ts";
+export { listRealms } from "./list-realms.ts";
+export { listSessions } from "./list-sessions.ts";
+export { listUsers } from "./list-users.ts";
+export { type LoginInput, type LoginResult, login } from "./login.ts";
+export { logout } from "./logout.ts";
+export { putAttribute } from "./put-attribute.ts";
+export { putGroup } from "./put-group.ts";
+export { putRealm } from "./put-realm.ts";
+export { putUser } from "./put-user.ts";
+export { sessionIsActive } from "./session-is-active.ts";
+export { setLocale } from "./set-locale.ts";
+export { setPassword } from "./set-password.ts";
+export {
+  type SessionRef,
+  type TerminateOutcome,
+  type TerminateResult,
+  terminateSessions,
+} from "./terminate-sessions.ts";
+export { updateServiceMessage } from "./update-service-message.ts";
+export { userActive } from "./user-active.ts";
+export { whoAmI } from "./who-am-i.ts";

@@ -1,0 +1,39 @@
+/**
+ * One session by key or number (JSON `GET /sessions/{key}`). The full view for one's own user's
+ * sessions or with `Sessions.TerminateSession`; with only `Sessions.ValidateSession`, just whether it
+ * is active and whose it is; otherwise `NOT_FOUND`, so that keys of others cannot be probed.
+ */
+
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import { asObject, invalid, onlyFields, optionalInteger, optionalString } from "../validate.ts";
+import { type SessionView, sessionView } from "../views.ts";
+import { maySee } from "./_visibility.ts";
+
+export const inspectSession = defineOperation({
+  name: "session.inspect",
+  auth: "user",
+  parse(raw: unknown): { key?: string | undefined; number?: number | undefined } {
+    const input = asObject(raw);
+    onlyFields(input, ["key", "number"]);
+    const key = optionalString(input, "key", { max: 64 });
+    const number = optionalInteger(input, "number", { min: 1 });
+    if ((key === undefined) === (number === undefined)) throw invalid("key or number", "must be given, not both");
+    return { key, number };
+  },
+  async run(ctx, input): Promise<{ active: true; session?: SessionView; userName: string | null }> {
+    const stored =
+      input.key !== undefined
+        ? await ctx.store.getSessionByKey(input.key)
+        : await ctx.store.getSessionByNumber(input.number ?? 0);
+    const session = await ctx.live(stored);
+    const caller = ctx.caller;
+    if (session && maySee(caller, session)) {
+      const user = session.userName === null ? null : await ctx.store.getUser(session.realm, session.userName);
+      return { active: true, session: sessionView(session, user?.fullName ?? null), userName: session.userName };
+    }
+    if (session && caller.privileges.has("Sessions.ValidateSession"))
+      return { active: true, userName: session.userName };
+    throw new SessionError("NOT_FOUND", "No such live session.");
+  },
+});

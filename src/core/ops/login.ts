@@ -1,0 +1,150 @@
+/**
+ * Logs a user in, with a password or a local ticket (vSphere `Login`, Agent `system/login` and
+ * `sessionm/login`, httpkom `current/login`, JSON `POST /login`).
+ *
+ * Into the caller's anonymous session when it has one (httpkom logs in on its connection), or into a
+ * new session otherwise, or always into a new one with `newSession: true`. A logged-in session is
+ * refused unless `replaceUser` is set (LysKOM lets a connection log in again as someone else).
+ */
+
+import { resolveLoginName } from "../directory.ts";
+import { SessionError } from "../errors.ts";
+import { checkLocale } from "../locale.ts";
+import { defineOperation, type OpContext } from "../operation.ts";
+import { digestSecret } from "../secrets.ts";
+import { localizedMessage, readServiceMessage } from "../service-message.ts";
+import {
+  buildSession,
+  enforceSessionCap,
+  insertSession,
+  type NewSessionOptions,
+  parseNewSessionOptions,
+} from "../sessions.ts";
+import type { Realm, SessionRecord, User } from "../types.ts";
+import { asObject, onlyFields, optionalBoolean, optionalString, requiredString } from "../validate.ts";
+import { type SessionView, sessionView, type UserView, userView } from "../views.ts";
+
+export interface LoginInput extends NewSessionOptions {
+  userName: string;
+  password: string;
+  locale?: string | undefined;
+  newSession?: boolean | undefined;
+  replaceUser?: boolean | undefined;
+}
+
+export interface LoginResult {
+  /** The secret of a newly created session; absent when the caller's own session was logged in. */
+  secret?: string;
+  session: SessionView;
+  user: UserView;
+  /** The service message in the session's message locale ("" when none is set). */
+  serviceMessage: string;
+}
+
+export const login = defineOperation({
+  name: "session.login",
+  auth: "none",
+  parse(raw: unknown): LoginInput {
+    const input = asObject(raw);
+    onlyFields(input, [
+      "userName",
+      "password",
+      "locale",
+      "newSession",
+      "replaceUser",
+      "realm",
+      "idleTimeoutSeconds",
+      "binding",
+      "secretFormat",
+      "client",
+    ]);
+    return {
+      ...parseNewSessionOptions(input),
+      userName: requiredString(input, "userName", { max: 200 }),
+      password: requiredString(input, "password", { max: 1024 }),
+      locale: optionalString(input, "locale", { max: 16 }),
+      newSession: optionalBoolean(input, "newSession"),
+      replaceUser: optionalBoolean(input, "replaceUser"),
+    };
+  },
+  async run(ctx, input): Promise<LoginResult> {
+    const { realm, userName } = await resolveLoginName(ctx, input.userName, input.realm);
+    const locale = input.locale === undefined ? undefined : checkLocale(input.locale, realm.supportedLocales);
+    const user = await verifyCredentials(ctx, realm, userName, input.password);
+    return completeLogin(ctx, realm, user, input, locale);
+  },
+});
+
+/** The user, when the password (or a local ticket given as the password) is right; `INVALID_LOGIN` otherwise. */
+async function verifyCredentials(ctx: OpContext, realm: Realm, userName: string, password: string): Promise<User> {
+  const user = await ctx.store.getUser(realm.name, userName);
+  const now = ctx.clock.now();
+  // A local ticket works once as the password of the user it was made for (vSphere AcquireLocalTicket).
+  const ticket = await ctx.store.takeTicket(digestSecret(password), "local", now);
+  if (ticket && user && !user.disabled && ticket.realm === realm.name && ticket.userName === user.name) {
+    await ctx.ports.removeLocalTicket?.(user.name, password);
+    return user;
+  }
+  let verified = false;
+  if (user?.passwordHash && !user.disabled) {
+    verified = await ctx.hasher.verify(user.passwordHash, password);
+  } else {
+    // Spend the same time on a missing or disabled user, so timing does not tell which names exist.
+    await ctx.hasher.verify(await ctx.decoyHash(), password);
+  }
+  if (verified && user) return user;
+  ctx.emit("login-failed", null, {
+    realm: realm.name,
+    userName,
+    protocol: ctx.caller.context.protocol,
+    ipAddress: ctx.caller.context.ipAddress ?? null,
+  });
+  throw new SessionError("INVALID_LOGIN");
+}
+
+/** Puts a verified user into the caller's session or a new one; shared with clone and impersonate. */
+export async function completeLogin(
+  ctx: OpContext,
+  realm: Realm,
+  user: User,
+  input: NewSessionOptions & { newSession?: boolean | undefined; replaceUser?: boolean | undefined },
+  locale: string | undefined,
+  impersonatedBy: string | null = null,
+): Promise<LoginResult> {
+  const current = ctx.caller.session;
+  let session: SessionRecord;
+  let secret: string | undefined;
+  if (current && !input.newSession) {
+    if (current.userName !== null && !input.replaceUser) {
+      throw new SessionError(
+        "INVALID_REQUEST",
+        "This session is already logged in: log out first, or log in without it.",
+      );
+    }
+    if (current.realm !== realm.name) {
+      throw new SessionError("INVALID_REQUEST", "This session belongs to another realm: log in without it.");
+    }
+    const updated = await ctx.store.updateSession(current.key, {
+      userName: user.name,
+      loginAt: ctx.clock.now(),
+      impersonatedBy,
+      ...(locale === undefined ? {} : { locale, messageLocale: locale }),
+    });
+    if (!updated) throw new SessionError("NOT_AUTHENTICATED");
+    session = (await ctx.live(updated)) ?? updated;
+    ctx.emit("login", session, { actor: impersonatedBy, detail: impersonatedBy ? "impersonated" : null });
+  } else {
+    const built = await buildSession(ctx, realm, input, { name: user.name, locale, impersonatedBy });
+    await insertSession(ctx, built.record);
+    session = built.record;
+    secret = built.secret;
+  }
+  await enforceSessionCap(ctx, realm, session);
+  const message = await readServiceMessage(ctx.store);
+  return {
+    ...(secret === undefined ? {} : { secret }),
+    session: sessionView(session, user.fullName),
+    user: userView(user),
+    serviceMessage: localizedMessage(message, session.messageLocale),
+  };
+}

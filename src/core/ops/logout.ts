@@ -1,0 +1,23 @@
+/** Logs the user out; the session itself stays, anonymous (httpkom `current/logout`, JSON `POST /session/logout`). */
+
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import { asObject, onlyFields } from "../validate.ts";
+import { type SessionView, sessionView } from "../views.ts";
+
+export const logout = defineOperation({
+  name: "session.logout",
+  auth: "user",
+  parse(raw: unknown): Record<string, never> {
+    onlyFields(asObject(raw), []);
+    return {};
+  },
+  async run(ctx): Promise<SessionView> {
+    const session = ctx.caller.session;
+    if (!session) throw new SessionError("NOT_AUTHENTICATED");
+    const updated = await ctx.store.updateSession(session.key, { userName: null, loginAt: null, impersonatedBy: null });
+    if (!updated) throw new SessionError("NOT_AUTHENTICATED");
+    ctx.emit("logout", session);
+    return sessionView((await ctx.live(updated)) ?? updated);
+  },
+});

@@ -1,0 +1,29 @@
+/**
+ * Whether a session with this key is live and belongs to this user (vSphere `SessionIsActive`).
+ * Never fails for an unknown key: it answers false.
+ */
+
+import { defineOperation } from "../operation.ts";
+import { asObject, onlyFields, requiredString } from "../validate.ts";
+
+export const sessionIsActive = defineOperation({
+  name: "session.isActive",
+  auth: "user",
+  privilege: "Sessions.ValidateSession",
+  parse(raw: unknown): { key: string; userName: string } {
+    const input = asObject(raw);
+    onlyFields(input, ["key", "userName"]);
+    return {
+      key: requiredString(input, "key", { max: 64 }),
+      userName: requiredString(input, "userName", { max: 200 }),
+    };
+  },
+  async run(ctx, input): Promise<boolean> {
+    const session = await ctx.live(await ctx.store.getSessionByKey(input.key));
+    if (!session || session.userName === null) return false;
+    const at = input.userName.lastIndexOf("@");
+    if (at > 0 && input.userName.slice(at + 1) === session.realm)
+      return input.userName.slice(0, at) === session.userName;
+    return input.userName === session.userName;
+  },
+});

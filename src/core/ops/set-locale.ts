@@ -1,0 +1,27 @@
+/** Sets the session's locale and message locale (vSphere `SetLocale`, JSON `PUT /session/locale`). */
+
+import { SessionError } from "../errors.ts";
+import { checkLocale } from "../locale.ts";
+import { defineOperation } from "../operation.ts";
+import { asObject, onlyFields, requiredString } from "../validate.ts";
+import { type SessionView, sessionView } from "../views.ts";
+
+export const setLocale = defineOperation({
+  name: "session.setLocale",
+  auth: "session",
+  parse(raw: unknown): { locale: string } {
+    const input = asObject(raw);
+    onlyFields(input, ["locale"]);
+    return { locale: requiredString(input, "locale", { max: 16 }) };
+  },
+  async run(ctx, input): Promise<SessionView> {
+    const session = ctx.caller.session;
+    if (!session) throw new SessionError("NOT_AUTHENTICATED");
+    const realm = await ctx.realm(session.realm);
+    const locale = checkLocale(input.locale, realm.supportedLocales);
+    const updated = await ctx.store.updateSession(session.key, { locale, messageLocale: locale });
+    if (!updated) throw new SessionError("NOT_AUTHENTICATED");
+    ctx.emit("locale-changed", updated, { detail: locale });
+    return sessionView((await ctx.live(updated)) ?? updated, ctx.caller.user?.fullName ?? null);
+  },
+});

@@ -1,0 +1,128 @@
+/**
+ * Building new sessions: the one place that decides a new session's timers, locale and secret, so
+ * that creating, logging in, cloning and impersonating all follow the realm's policy alike.
+ *
+ * @module
+ */
+
+import { SessionError } from "./errors.ts";
+import type { BindingRequest, OpContext } from "./operation.ts";
+import { digestSecret, generateSecret, newSessionKey, type SecretFormat } from "./secrets.ts";
+import type { ClientInfo, Realm, SessionRecord } from "./types.ts";
+import { type Input, invalid, oneOf, optionalInteger, optionalString } from "./validate.ts";
+
+export const SECRET_FORMATS: readonly SecretFormat[] = ["base64url", "uuid", "hex40", "hex32", "agent"];
+export const BINDING_REQUESTS: readonly BindingRequest[] = ["none", "connection", "server"];
+
+/** Options every session-creating operation accepts. */
+export interface NewSessionOptions {
+  realm?: string | undefined;
+  /** Idle timeout in seconds instead of the realm's (Agent `expiration`, AstroGrid minutes × 60). */
+  idleTimeoutSeconds?: number | undefined;
+  binding?: BindingRequest | undefined;
+  secretFormat?: SecretFormat | undefined;
+  client?: ClientInfo | undefined;
+}
+
+/** Reads the options of `NewSessionOptions` from untrusted input. */
+export function parseNewSessionOptions(input: Input): NewSessionOptions {
+  return {
+    realm: optionalString(input, "realm", { max: 63 }),
+    idleTimeoutSeconds: optionalInteger(input, "idleTimeoutSeconds", { min: 1, max: 366 * 24 * 3600 }),
+    binding: oneOf(input, "binding", BINDING_REQUESTS),
+    secretFormat: oneOf(input, "secretFormat", SECRET_FORMATS),
+    client: parseClient(input.client),
+  };
+}
+
+export function parseClient(value: unknown): ClientInfo | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) throw invalid("client", "must be an object");
+  const raw = value as Input;
+  const client: ClientInfo = {};
+  const name = optionalString(raw, "name", { max: 128 });
+  const version = optionalString(raw, "version", { max: 64 });
+  if (name !== undefined) client.name = name;
+  if (version !== undefined) client.version = version;
+  return client;
+}
+
+/** A new session record for the caller and its secret. It is not stored yet. */
+export async function buildSession(
+  ctx: OpContext,
+  realm: Realm,
+  options: NewSessionOptions,
+  user: { name: string; locale?: string | undefined; impersonatedBy?: string | null } | null,
+): Promise<{ record: SessionRecord; secret: string }> {
+  const now = ctx.clock.now();
+  const binding = ctx.binding(options.binding ?? "none");
+  const idleSeconds = options.idleTimeoutSeconds ?? realm.idleTimeoutSeconds;
+  const secret = generateSecret(options.secretFormat ?? "base64url");
+  const locale = user?.locale ?? realm.defaultLocale;
+  const client: ClientInfo = { ...options.client };
+  const context = ctx.caller.context;
+  if (context.ipAddress !== undefined) client.ipAddress = context.ipAddress;
+  if (context.userAgent !== undefined) client.userAgent = context.userAgent.slice(0, 256);
+  const record: SessionRecord = {
+    key: newSessionKey(),
+    number: await ctx.store.nextSessionNumber(),
+    secretDigest: digestSecret(secret),
+    realm: realm.name,
+    userName: user?.name ?? null,
+    impersonatedBy: user?.impersonatedBy ?? null,
+    protocol: context.protocol,
+    createdAt: now,
+    loginAt: user ? now : null,
+    lastActiveAt: now,
+    userActiveAt: null,
+    callCount: 1,
+    locale,
+    messageLocale: locale,
+    client,
+    // A bound session lives exactly as long as what it is bound to: no timers at all.
+    idleTimeoutMs: binding || idleSeconds === 0 ? null : idleSeconds * 1000,
+    expiresAt: binding || realm.maxLifetimeSeconds === null ? null : now + realm.maxLifetimeSeconds * 1000,
+    binding,
+  };
+  return { record, secret };
+}
+
+/** Stores a new session and announces it. */
+export async function insertSession(ctx: OpContext, record: SessionRecord): Promise<void> {
+  await ctx.store.insertSession(record);
+  ctx.emit("created", record);
+  if (record.userName !== null) {
+    ctx.emit("login", record, {
+      actor: record.impersonatedBy,
+      detail: record.impersonatedBy ? "impersonated" : null,
+    });
+  }
+}
+
+/**
+ * Applies the realm's cap on sessions per user after `session` was logged in: `deny` ends the new
+ * session and refuses; `evict-oldest` ends the oldest others. Checking after the write (not before)
+ * means two simultaneous logins can never both slip under the cap.
+ */
+export async function enforceSessionCap(ctx: OpContext, realm: Realm, session: SessionRecord): Promise<void> {
+  const cap = realm.maxSessionsPerUser;
+  if (cap === null || session.userName === null) return;
+  const filter = { realm: realm.name, userName: session.userName };
+  const count = await ctx.store.countSessions(filter);
+  if (count <= cap) return;
+  if (realm.maxSessionsPolicy === "deny") {
+    await ctx.endSession(session.key, "evicted", "Over the realm's limit of sessions per user.");
+    throw new SessionError("LIMIT_EXCEEDED", `A user of this realm may hold at most ${cap} sessions.`);
+  }
+  const others: SessionRecord[] = [];
+  let after: number | null = null;
+  do {
+    const page = await ctx.store.listSessions(filter, after, 500);
+    others.push(...page.sessions.filter((s) => s.key !== session.key));
+    after = page.nextAfter;
+  } while (after !== null);
+  others.sort((a, b) => (a.loginAt ?? a.createdAt) - (b.loginAt ?? b.createdAt) || a.number - b.number);
+  for (const victim of others.slice(0, count - cap)) {
+    await ctx.endSession(victim.key, "evicted", "Evicted by a newer login over the realm's limit.");
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * What callers are shown of sessions and users: public fields only, never a digest or a secret.
+ *
+ * @module
+ */
+
+import { deadlineOf } from "./session.ts";
+import type { ClientInfo, Protocol, SessionRecord, User } from "./types.ts";
+
+export interface SessionView {
+  key: string;
+  number: number;
+  realm: string;
+  userName: string | null;
+  fullName: string | null;
+  protocol: Protocol;
+  createdAt: number;
+  loginAt: number | null;
+  lastActiveAt: number;
+  userActiveAt: number | null;
+  callCount: number;
+  locale: string;
+  messageLocale: string;
+  client: ClientInfo;
+  idleTimeoutMs: number | null;
+  expiresAt: number | null;
+  /** When the session will end if nothing happens, or null when no timer applies. */
+  deadlineAt: number | null;
+  binding: "server" | "connection" | null;
+  impersonatedBy: string | null;
+}
+
+export function sessionView(session: SessionRecord, fullName: string | null = null): SessionView {
+  return {
+    key: session.key,
+    number: session.number,
+    realm: session.realm,
+    userName: session.userName,
+    fullName: session.userName === null ? null : (fullName ?? session.userName),
+    protocol: session.protocol,
+    createdAt: session.createdAt,
+    loginAt: session.loginAt,
+    lastActiveAt: session.lastActiveAt,
+    userActiveAt: session.userActiveAt,
+    callCount: session.callCount,
+    locale: session.locale,
+    messageLocale: session.messageLocale,
+    client: { ...session.client },
+    idleTimeoutMs: session.idleTimeoutMs,
+    expiresAt: session.expiresAt,
+    deadlineAt: deadlineOf(session),
+    binding: session.binding?.kind ?? null,
+    impersonatedBy: session.impersonatedBy,
+  };
+}
+
+export interface UserView {
+  realm: string;
+  number: number;
+  name: string;
+  fullName: string;
+  groups: string[];
+  privileges: string[];
+  disabled: boolean;
+  createdAt: number;
+}
+
+export function userView(user: User): UserView {
+  return {
+    realm: user.realm,
+    number: user.number,
+    name: user.name,
+    fullName: user.fullName,
+    groups: [...user.groups],
+    privileges: [...user.privileges],
+    disabled: user.disabled,
+    createdAt: user.createdAt,
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The only place that wires concrete parts together: store, engine, ports and front doors, from a
+ * `Config`. Building an app never listens; `start()` does, so tests build on port 0.
+ *
+ * @module
+ */
+
+import { mkdirSync, readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
+import type { Clock } from "../core/clock.ts";
+import type { Config } from "../core/config.ts";
+import { createEngine, type Engine } from "../core/engine.ts";
+import type { PasswordHasher } from "../core/password.ts";
+import { API_PREFIX, apiPlugin } from "../protocols/api/plugin.ts";
+import { createStore } from "../store/index.ts";
+import type { Store } from "../store/types.ts";
+import { createLocalTicketFiles } from "./local-tickets.ts";
+import { type ProvisionResult, provision } from "./provision.ts";
+
+/** Paths pino must never write: secrets in headers and bodies. */
+export const REDACTED_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["httpkom-connection"]',
+  "*.password",
+  "*.secret",
+  "*.ticket",
+  "*.passwordHash",
+];
+
+export interface AppOptions {
+  clock?: Clock;
+  hasher?: PasswordHasher;
+  /** Password of the bootstrap `admin` user, when one is created. Otherwise one is generated. */
+  adminPassword?: string;
+  /** A ready store instead of the one the configuration names (tests, embedding). */
+  store?: Store;
+  /** Write logs to this stream instead of stdout (tests silence it). */
+  logStream?: NodeJS.WritableStream;
+}
+
+export interface Listener {
+  name: string;
+  url: string;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly engine: Engine;
+  readonly http: FastifyInstance;
+  /** What start-up provisioning did (set once `start()` resolved). */
+  provisioned: ProvisionResult | undefined;
+  /** Provisions the directory, starts the engine and listens; resolves with one entry per listener. */
+  start(): Promise<Listener[]>;
+  /** Stops listening, flushes activity and closes the store. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export function resolveDataPath(config: Config, path: string): string {
+  return isAbsolute(path) ? path : join(config.dataDir, path);
+}
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
+  let store = options.store;
+  if (!store) {
+    if (config.store.driver === "sqlite") mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    store = createStore({
+      driver: config.store.driver,
+      path: resolveDataPath(config, config.store.path),
+      durability: config.store.durability,
+    });
+  }
+  const tls = config.http.tls;
+  const http = Fastify({
+    logger: {
+      level: config.log.level,
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // Per-request log lines would cost more than a who-am-i itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.http.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false, allowUnionTypes: true } },
+    ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
+  }) as unknown as FastifyInstance;
+
+  const engine = createEngine({
+    store,
+    nodeId: config.nodeId,
+    limits: config.sessions,
+    log: http.log,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+    ports: createLocalTicketFiles({ dataDir: config.dataDir, ttlMs: config.sessions.localTicketTtlSeconds * 1000 }),
+  });
+
+  http.get("/healthz", async () => {
+    await store.getSetting("healthz");
+    return { status: "ok", store: store.driver };
+  });
+  // biome-ignore lint/nursery/noMisusedPromises: Fastify awaits async plugins; the rule misreads register's overloads.
+  await http.register(apiPlugin, { prefix: API_PREFIX, engine });
+
+  let started = false;
+  let stopped: Promise<void> | undefined;
+  const app: App = {
+    config,
+    engine,
+    http,
+    provisioned: undefined,
+    async start() {
+      app.provisioned = await provision(engine, config, options.adminPassword);
+      await engine.start();
+      started = true;
+      await http.listen({ host: config.http.host, port: config.http.port });
+      const address = http.server.address();
+      const port = typeof address === "object" && address ? address.port : config.http.port;
+      const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
+      return [{ name: "http", url: `${tls ? "https" : "http"}://${host}:${port}` }];
+    },
+    stop() {
+      stopped ??= (async () => {
+        await http.close();
+        if (started) await engine.stop();
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+  return app;
+}

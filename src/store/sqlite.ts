@@ -1,0 +1,793 @@
+/**
+ * The embedded store: one SQLite file through better-sqlite3.
+ *
+ * Choices, in the order a reader will wonder about them:
+ *
+ * - **WAL mode, `synchronous = NORMAL` by default.** In WAL mode a commit is written to the `-wal` file
+ *   before the statement returns, so it survives a crash or `kill -9` of this process; only a power
+ *   loss or OS crash can lose the last commits (they are fsynced at checkpoints). `durability: "full"`
+ *   sets `synchronous = FULL`, which fsyncs every commit as well.
+ * - **Synchronous calls behind a Promise API.** better-sqlite3 is synchronous; each method runs its
+ *   statements at once and returns a settled Promise. Every statement is prepared once, when the store
+ *   opens. A method that runs several statements does so in one transaction, so no other caller (this
+ *   process is single-threaded, other processes wait on `busy_timeout`) sees a half-done change.
+ * - **The expiry index.** `deadline_at` is a stored generated column, the earlier of `expires_at` and
+ *   `last_active_at + idle_timeout_ms` (NULL when neither is set). SQLite recomputes it on every insert
+ *   and update, so it can never disagree with the columns it is made of, and `takeExpiredSessions` is a
+ *   range scan `deadline_at <= now` on its index: the cost grows with what expires.
+ * - **Bindings as text** (`bindingToText`), indexed; a prefix is selected as a range
+ *   `binding >= prefix AND binding < successor(prefix)` on that index (no LIKE, so `%` and `_` in a node
+ *   or connection id are plain characters).
+ * - **Session numbers from a counter row**, so they never go back, even after the newest sessions are
+ *   deleted and the file is reopened. `number` is also the rowid, which orders listings for free.
+ * - **Attributes in their own table** with `ON DELETE CASCADE`, so deleting a session deletes its state.
+ *   Each row keeps its UTF-8 size so the byte limit is one `sum()`.
+ * - **Atomic takes** with `DELETE ... RETURNING` (SQLite 3.35+): one statement reads and deletes.
+ * - **Schema version** in `PRAGMA user_version`; `MIGRATIONS[i]` takes a file from version i to i + 1,
+ *   and a file newer than this code is refused rather than misread.
+ * - **Errors.** A unique-constraint failure becomes `SessionError("ALREADY_EXISTS")`; any other backend
+ *   error becomes `SessionError("STORE_UNAVAILABLE")` with the original as `cause`.
+ *
+ * @module
+ */
+
+import Database from "better-sqlite3";
+import { bindingFromText, bindingToText } from "../core/binding.ts";
+import { isSessionError, SessionError } from "../core/errors.ts";
+import type { Privilege } from "../core/privileges.ts";
+import type {
+  ActivityDelta,
+  AuditEntry,
+  EventType,
+  Group,
+  Protocol,
+  Realm,
+  SessionCapPolicy,
+  SessionRecord,
+  TicketKind,
+  TicketRecord,
+  User,
+} from "../core/types.ts";
+import type { AttributeLimits, PutAttributeResult, SessionFilter, SessionPage, SessionPatch, Store } from "./types.ts";
+
+export interface SqliteStoreOptions {
+  /** File path, or `":memory:"` for a private in-memory database (no WAL then). */
+  path: string;
+  /** `"normal"` (default) survives a process crash; `"full"` also survives a power loss. */
+  durability?: "normal" | "full";
+}
+
+/** The schema version this code reads and writes. */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+/** `MIGRATIONS[i]` upgrades a file at `user_version` i to i + 1. Index 0 creates the schema. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO counters (name, value) VALUES ('session_number', 0);
+
+  CREATE TABLE sessions (
+    number          INTEGER PRIMARY KEY,
+    key             TEXT NOT NULL,
+    secret_digest   TEXT NOT NULL,
+    realm           TEXT NOT NULL,
+    user_name       TEXT,
+    impersonated_by TEXT,
+    protocol        TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    login_at        INTEGER,
+    last_active_at  INTEGER NOT NULL,
+    user_active_at  INTEGER,
+    call_count      INTEGER NOT NULL,
+    locale          TEXT NOT NULL,
+    message_locale  TEXT NOT NULL,
+    client          TEXT NOT NULL,
+    idle_timeout_ms INTEGER,
+    expires_at      INTEGER,
+    binding         TEXT,
+    deadline_at     INTEGER GENERATED ALWAYS AS (
+      CASE
+        WHEN expires_at IS NULL THEN last_active_at + idle_timeout_ms
+        WHEN idle_timeout_ms IS NULL THEN expires_at
+        ELSE min(expires_at, last_active_at + idle_timeout_ms)
+      END
+    ) STORED
+  );
+  CREATE UNIQUE INDEX sessions_key ON sessions (key);
+  CREATE UNIQUE INDEX sessions_secret_digest ON sessions (secret_digest);
+  CREATE INDEX sessions_deadline ON sessions (deadline_at) WHERE deadline_at IS NOT NULL;
+  CREATE INDEX sessions_binding ON sessions (binding) WHERE binding IS NOT NULL;
+  CREATE INDEX sessions_realm_user ON sessions (realm, user_name);
+
+  CREATE TABLE attributes (
+    session_key TEXT NOT NULL REFERENCES sessions (key) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    PRIMARY KEY (session_key, name)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE realms (
+    name                    TEXT PRIMARY KEY,
+    id                      TEXT NOT NULL UNIQUE,
+    default_locale          TEXT NOT NULL,
+    supported_locales       TEXT NOT NULL,
+    idle_timeout_seconds    INTEGER NOT NULL,
+    max_lifetime_seconds    INTEGER,
+    max_sessions_per_user   INTEGER,
+    max_sessions_policy     TEXT NOT NULL,
+    allow_self_registration INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE users (
+    realm         TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    number        INTEGER NOT NULL,
+    full_name     TEXT NOT NULL,
+    password_hash TEXT,
+    groups_json   TEXT NOT NULL,
+    privileges    TEXT NOT NULL,
+    disabled      INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    PRIMARY KEY (realm, name),
+    UNIQUE (realm, number)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE groups (
+    realm      TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    number     INTEGER NOT NULL,
+    privileges TEXT NOT NULL,
+    PRIMARY KEY (realm, name),
+    UNIQUE (realm, number)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE tickets (
+    digest      TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    realm       TEXT NOT NULL,
+    user_name   TEXT NOT NULL,
+    session_key TEXT,
+    expires_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX tickets_expires_at ON tickets (expires_at);
+
+  CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    type        TEXT NOT NULL,
+    realm       TEXT,
+    user_name   TEXT,
+    session_key TEXT,
+    actor       TEXT,
+    ip_address  TEXT,
+    protocol    TEXT,
+    detail      TEXT
+  );
+  `,
+];
+
+// --- Rows as SQLite returns them -------------------------------------------------------------------
+
+interface SessionRow {
+  number: number;
+  key: string;
+  secret_digest: string;
+  realm: string;
+  user_name: string | null;
+  impersonated_by: string | null;
+  protocol: string;
+  created_at: number;
+  login_at: number | null;
+  last_active_at: number;
+  user_active_at: number | null;
+  call_count: number;
+  locale: string;
+  message_locale: string;
+  client: string;
+  idle_timeout_ms: number | null;
+  expires_at: number | null;
+  binding: string | null;
+}
+
+interface RealmRow {
+  name: string;
+  id: string;
+  default_locale: string;
+  supported_locales: string;
+  idle_timeout_seconds: number;
+  max_lifetime_seconds: number | null;
+  max_sessions_per_user: number | null;
+  max_sessions_policy: string;
+  allow_self_registration: number;
+}
+
+interface UserRow {
+  realm: string;
+  name: string;
+  number: number;
+  full_name: string;
+  password_hash: string | null;
+  groups_json: string;
+  privileges: string;
+  disabled: number;
+  created_at: number;
+}
+
+interface GroupRow {
+  realm: string;
+  name: string;
+  number: number;
+  privileges: string;
+}
+
+interface TicketRow {
+  digest: string;
+  kind: string;
+  realm: string;
+  user_name: string;
+  session_key: string | null;
+  expires_at: number;
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  type: string;
+  realm: string | null;
+  user_name: string | null;
+  session_key: string | null;
+  actor: string | null;
+  ip_address: string | null;
+  protocol: string | null;
+  detail: string | null;
+}
+
+// Every column but the generated deadline, for RETURNING and SELECT.
+const SESSION_COLUMNS =
+  "number, key, secret_digest, realm, user_name, impersonated_by, protocol, created_at, login_at, " +
+  "last_active_at, user_active_at, call_count, locale, message_locale, client, idle_timeout_ms, expires_at, binding";
+
+function sessionToRow(record: SessionRecord): SessionRow {
+  return {
+    number: record.number,
+    key: record.key,
+    secret_digest: record.secretDigest,
+    realm: record.realm,
+    user_name: record.userName,
+    impersonated_by: record.impersonatedBy,
+    protocol: record.protocol,
+    created_at: record.createdAt,
+    login_at: record.loginAt,
+    last_active_at: record.lastActiveAt,
+    user_active_at: record.userActiveAt,
+    call_count: record.callCount,
+    locale: record.locale,
+    message_locale: record.messageLocale,
+    client: JSON.stringify(record.client),
+    idle_timeout_ms: record.idleTimeoutMs,
+    expires_at: record.expiresAt,
+    binding: bindingToText(record.binding),
+  };
+}
+
+function sessionFromRow(row: SessionRow): SessionRecord {
+  return {
+    key: row.key,
+    number: row.number,
+    secretDigest: row.secret_digest,
+    realm: row.realm,
+    userName: row.user_name,
+    impersonatedBy: row.impersonated_by,
+    protocol: row.protocol as Protocol,
+    createdAt: row.created_at,
+    loginAt: row.login_at,
+    lastActiveAt: row.last_active_at,
+    userActiveAt: row.user_active_at,
+    callCount: row.call_count,
+    locale: row.locale,
+    messageLocale: row.message_locale,
+    client: JSON.parse(row.client),
+    idleTimeoutMs: row.idle_timeout_ms,
+    expiresAt: row.expires_at,
+    binding: bindingFromText(row.binding),
+  };
+}
+
+function realmFromRow(row: RealmRow): Realm {
+  return {
+    id: row.id,
+    name: row.name,
+    defaultLocale: row.default_locale,
+    supportedLocales: JSON.parse(row.supported_locales),
+    idleTimeoutSeconds: row.idle_timeout_seconds,
+    maxLifetimeSeconds: row.max_lifetime_seconds,
+    maxSessionsPerUser: row.max_sessions_per_user,
+    maxSessionsPolicy: row.max_sessions_policy as SessionCapPolicy,
+    allowSelfRegistration: row.allow_self_registration !== 0,
+  };
+}
+
+function userFromRow(row: UserRow): User {
+  return {
+    realm: row.realm,
+    number: row.number,
+    name: row.name,
+    fullName: row.full_name,
+    passwordHash: row.password_hash,
+    groups: JSON.parse(row.groups_json),
+    privileges: JSON.parse(row.privileges) as Privilege[],
+    disabled: row.disabled !== 0,
+    createdAt: row.created_at,
+  };
+}
+
+function groupFromRow(row: GroupRow): Group {
+  return {
+    realm: row.realm,
+    number: row.number,
+    name: row.name,
+    privileges: JSON.parse(row.privileges) as Privilege[],
+  };
+}
+
+function ticketFromRow(row: TicketRow): TicketRecord {
+  return {
+    digest: row.digest,
+    kind: row.kind as TicketKind,
+    realm: row.realm,
+    userName: row.user_name,
+    sessionKey: row.session_key,
+    expiresAt: row.expires_at,
+  };
+}
+
+function auditFromRow(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    type: row.type as EventType,
+    realm: row.realm,
+    userName: row.user_name,
+    sessionKey: row.session_key,
+    actor: row.actor,
+    ipAddress: row.ip_address,
+    protocol: row.protocol as Protocol | null,
+    detail: row.detail,
+  };
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`, in SQLite's BINARY order
+ * (UTF-8 bytes, which is code point order), or null when there is none. `prefix` must not be empty.
+ */
+function prefixSuccessor(prefix: string): string | null {
+  const points = Array.from(prefix);
+  while (points.length > 0) {
+    const last = (points.pop() as string).codePointAt(0) as number;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      return points.join("") + String.fromCodePoint(next);
+    }
+  }
+  return null;
+}
+
+/** Lowest possible session number, standing in for "no cursor". */
+const BEFORE_ALL = Number.MIN_SAFE_INTEGER;
+
+function toStoreError(error: unknown): SessionError {
+  if (isSessionError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+    return new SessionError("ALREADY_EXISTS", undefined, { cause: error });
+  }
+  return new SessionError("STORE_UNAVAILABLE", "sqlite store: operation failed", { cause: error });
+}
+
+/** Runs synchronous store work and settles a Promise with its result or its mapped error. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(toStoreError(error));
+  }
+}
+
+function openDatabase(options: SqliteStoreOptions): Database.Database {
+  const db = new Database(options.path);
+  try {
+    db.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode: a commit reaches the WAL file before the call returns, so it survives a crash
+    // or kill -9 of the process; FULL also fsyncs each commit, so it survives a power loss.
+    db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`);
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > SQLITE_SCHEMA_VERSION) {
+      throw new SessionError(
+        "STORE_UNAVAILABLE",
+        `sqlite store: schema version ${version} is newer than this server's ${SQLITE_SCHEMA_VERSION}`,
+      );
+    }
+    for (let v = version; v < SQLITE_SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v] as string);
+    }
+    if (version !== SQLITE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  let db: Database.Database;
+  try {
+    db = openDatabase(options);
+  } catch (error) {
+    throw toStoreError(error);
+  }
+
+  // --- Statements, prepared once ---
+
+  const nextNumber = db.prepare<[], { value: number }>(
+    "UPDATE counters SET value = value + 1 WHERE name = 'session_number' RETURNING value",
+  );
+  const insertSession = db.prepare<[SessionRow]>(
+    `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (@number, @key, @secret_digest, @realm, @user_name,
+      @impersonated_by, @protocol, @created_at, @login_at, @last_active_at, @user_active_at, @call_count, @locale,
+      @message_locale, @client, @idle_timeout_ms, @expires_at, @binding)`,
+  );
+  const sessionByDigest = db.prepare<[string], SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE secret_digest = ?`,
+  );
+  const sessionByKey = db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE key = ?`);
+  const sessionByNumber = db.prepare<[number], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE number = ?`);
+  // One statement for every patch: a `set_*` flag says whether the field was given.
+  const updateSession = db.prepare<[Record<string, string | number | null>], SessionRow>(
+    `UPDATE sessions SET
+      user_name       = CASE WHEN @set_user_name THEN @user_name ELSE user_name END,
+      impersonated_by = CASE WHEN @set_impersonated_by THEN @impersonated_by ELSE impersonated_by END,
+      login_at        = CASE WHEN @set_login_at THEN @login_at ELSE login_at END,
+      locale          = CASE WHEN @set_locale THEN @locale ELSE locale END,
+      message_locale  = CASE WHEN @set_message_locale THEN @message_locale ELSE message_locale END,
+      expires_at      = CASE WHEN @set_expires_at THEN @expires_at ELSE expires_at END
+    WHERE key = @key
+    RETURNING ${SESSION_COLUMNS}`,
+  );
+  const applyDelta = db.prepare<
+    [{ key: string; last_active_at: number; calls: number; user_active_at: number | null }]
+  >(
+    `UPDATE sessions SET
+      last_active_at = max(last_active_at, @last_active_at),
+      call_count     = call_count + @calls,
+      user_active_at = coalesce(@user_active_at, user_active_at)
+    WHERE key = @key`,
+  );
+  const takeSession = db.prepare<[string], SessionRow>(
+    `DELETE FROM sessions WHERE key = ? RETURNING ${SESSION_COLUMNS}`,
+  );
+  const takeExpired = db.prepare<[number, number], SessionRow>(
+    `DELETE FROM sessions WHERE number IN (
+      SELECT number FROM sessions WHERE deadline_at <= ? ORDER BY deadline_at LIMIT ?
+    ) RETURNING ${SESSION_COLUMNS}`,
+  );
+  const takeByBindingRange = db.prepare<[string, string, number, string], SessionRow>(
+    `DELETE FROM sessions WHERE binding >= ? AND binding < ? AND substr(binding, 1, ?) = ?
+    RETURNING ${SESSION_COLUMNS}`,
+  );
+  const takeByBindingFrom = db.prepare<[string, number, string], SessionRow>(
+    `DELETE FROM sessions WHERE binding >= ? AND substr(binding, 1, ?) = ? RETURNING ${SESSION_COLUMNS}`,
+  );
+  const filterSql = `(@realm IS NULL OR realm = @realm)
+    AND (@user_name IS NULL OR user_name = @user_name)
+    AND (@protocol IS NULL OR protocol = @protocol)`;
+  type FilterParams = { realm: string | null; user_name: string | null; protocol: string | null };
+  const listSessions = db.prepare<[FilterParams & { after: number; limit: number }], SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE number > @after AND ${filterSql} ORDER BY number LIMIT @limit`,
+  );
+  const countSessions = db.prepare<[FilterParams], { n: number }>(
+    `SELECT count(*) AS n FROM sessions WHERE ${filterSql}`,
+  );
+
+  const sessionExists = db.prepare<[string], { one: number }>("SELECT 1 AS one FROM sessions WHERE key = ?");
+  const getAttribute = db.prepare<[string, string], { value: string }>(
+    "SELECT value FROM attributes WHERE session_key = ? AND name = ?",
+  );
+  const attributeUsage = db.prepare<[string, string], { count: number; bytes: number }>(
+    "SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM attributes WHERE session_key = ? AND name <> ?",
+  );
+  const putAttribute = db.prepare<[string, string, string, number]>(
+    `INSERT INTO attributes (session_key, name, value, bytes) VALUES (?, ?, ?, ?)
+    ON CONFLICT (session_key, name) DO UPDATE SET value = excluded.value, bytes = excluded.bytes`,
+  );
+  const deleteAttribute = db.prepare<[string, string]>("DELETE FROM attributes WHERE session_key = ? AND name = ?");
+  const listAttributes = db.prepare<[string], { name: string; value: string }>(
+    "SELECT name, value FROM attributes WHERE session_key = ? ORDER BY name",
+  );
+
+  const realmByName = db.prepare<[string], RealmRow>("SELECT * FROM realms WHERE name = ?");
+  const realmById = db.prepare<[string], RealmRow>("SELECT * FROM realms WHERE id = ?");
+  const listRealms = db.prepare<[], RealmRow>("SELECT * FROM realms ORDER BY name");
+  const putRealm = db.prepare<[RealmRow]>(
+    `INSERT INTO realms (name, id, default_locale, supported_locales, idle_timeout_seconds, max_lifetime_seconds,
+      max_sessions_per_user, max_sessions_policy, allow_self_registration)
+    VALUES (@name, @id, @default_locale, @supported_locales, @idle_timeout_seconds, @max_lifetime_seconds,
+      @max_sessions_per_user, @max_sessions_policy, @allow_self_registration)
+    ON CONFLICT (name) DO UPDATE SET id = excluded.id, default_locale = excluded.default_locale,
+      supported_locales = excluded.supported_locales, idle_timeout_seconds = excluded.idle_timeout_seconds,
+      max_lifetime_seconds = excluded.max_lifetime_seconds, max_sessions_per_user = excluded.max_sessions_per_user,
+      max_sessions_policy = excluded.max_sessions_policy, allow_self_registration = excluded.allow_self_registration`,
+  );
+
+  const userByName = db.prepare<[string, string], UserRow>("SELECT * FROM users WHERE realm = ? AND name = ?");
+  const userByNumber = db.prepare<[string, number], UserRow>("SELECT * FROM users WHERE realm = ? AND number = ?");
+  const listUsers = db.prepare<[string], UserRow>("SELECT * FROM users WHERE realm = ? ORDER BY number");
+  const putUser = db.prepare<[UserRow]>(
+    `INSERT INTO users (realm, name, number, full_name, password_hash, groups_json, privileges, disabled, created_at)
+    VALUES (@realm, @name, @number, @full_name, @password_hash, @groups_json, @privileges, @disabled, @created_at)
+    ON CONFLICT (realm, name) DO UPDATE SET number = excluded.number, full_name = excluded.full_name,
+      password_hash = excluded.password_hash, groups_json = excluded.groups_json, privileges = excluded.privileges,
+      disabled = excluded.disabled, created_at = excluded.created_at`,
+  );
+  const deleteUser = db.prepare<[string, string]>("DELETE FROM users WHERE realm = ? AND name = ?");
+
+  const groupByName = db.prepare<[string, string], GroupRow>("SELECT * FROM groups WHERE realm = ? AND name = ?");
+  const listGroups = db.prepare<[string], GroupRow>("SELECT * FROM groups WHERE realm = ? ORDER BY number");
+  const putGroup = db.prepare<[GroupRow]>(
+    `INSERT INTO groups (realm, name, number, privileges) VALUES (@realm, @name, @number, @privileges)
+    ON CONFLICT (realm, name) DO UPDATE SET number = excluded.number, privileges = excluded.privileges`,
+  );
+  const deleteGroup = db.prepare<[string, string]>("DELETE FROM groups WHERE realm = ? AND name = ?");
+
+  const insertTicket = db.prepare<[TicketRow]>(
+    `INSERT INTO tickets (digest, kind, realm, user_name, session_key, expires_at)
+    VALUES (@digest, @kind, @realm, @user_name, @session_key, @expires_at)`,
+  );
+  const takeLiveTicket = db.prepare<[string, string, number], TicketRow>(
+    "DELETE FROM tickets WHERE digest = ? AND kind = ? AND expires_at > ? RETURNING *",
+  );
+  const deleteExpiredTicket = db.prepare<[string, number]>("DELETE FROM tickets WHERE digest = ? AND expires_at <= ?");
+  const deleteExpiredTickets = db.prepare<[number]>("DELETE FROM tickets WHERE expires_at <= ?");
+
+  const getSetting = db.prepare<[string], { value: string }>("SELECT value FROM settings WHERE name = ?");
+  const putSetting = db.prepare<[string, string]>(
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+  );
+
+  const appendAudit = db.prepare<[Omit<AuditRow, "id">]>(
+    `INSERT INTO audit (at, type, realm, user_name, session_key, actor, ip_address, protocol, detail)
+    VALUES (@at, @type, @realm, @user_name, @session_key, @actor, @ip_address, @protocol, @detail)`,
+  );
+  const listAudit = db.prepare<[number, number], AuditRow>("SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?");
+
+  // --- Transactions ---
+
+  const applyActivityTx = db.transaction((deltas: readonly ActivityDelta[]) => {
+    for (const d of deltas) {
+      applyDelta.run({ key: d.key, last_active_at: d.lastActiveAt, calls: d.calls, user_active_at: d.userActiveAt });
+    }
+  });
+
+  const putAttributeTx = db.transaction(
+    (key: string, name: string, value: string, limits: AttributeLimits): PutAttributeResult => {
+      if (!sessionExists.get(key)) return "no-session";
+      const bytes = Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
+      const others = attributeUsage.get(key, name) as { count: number; bytes: number };
+      if (others.count + 1 > limits.maxCount || others.bytes + bytes > limits.maxTotalBytes) return "limit";
+      putAttribute.run(key, name, value, bytes);
+      return "ok";
+    },
+  );
+
+  const takeTicketTx = db.transaction((digest: string, kind: TicketKind, now: number): TicketRecord | null => {
+    const row = takeLiveTicket.get(digest, kind, now);
+    if (row) return ticketFromRow(row);
+    deleteExpiredTicket.run(digest, now);
+    return null;
+  });
+
+  function filterParams(filter: SessionFilter): FilterParams {
+    return { realm: filter.realm ?? null, user_name: filter.userName ?? null, protocol: filter.protocol ?? null };
+  }
+
+  function patchParams(key: string, patch: SessionPatch): Record<string, string | number | null> {
+    const params: Record<string, string | number | null> = { key };
+    const fields: [keyof SessionPatch, string][] = [
+      ["userName", "user_name"],
+      ["impersonatedBy", "impersonated_by"],
+      ["loginAt", "login_at"],
+      ["locale", "locale"],
+      ["messageLocale", "message_locale"],
+      ["expiresAt", "expires_at"],
+    ];
+    for (const [field, column] of fields) {
+      const value = patch[field];
+      params[`set_${column}`] = value === undefined ? 0 : 1;
+      params[column] = value ?? null;
+    }
+    return params;
+  }
+
+  const store: Store = {
+    driver: "sqlite",
+
+    nextSessionNumber: () => settle(() => (nextNumber.get() as { value: number }).value),
+
+    insertSession: (record) =>
+      settle(() => {
+        insertSession.run(sessionToRow(record));
+      }),
+
+    getSessionByDigest: (digest) => settle(() => mapRow(sessionByDigest.get(digest), sessionFromRow)),
+    getSessionByKey: (key) => settle(() => mapRow(sessionByKey.get(key), sessionFromRow)),
+    getSessionByNumber: (number) => settle(() => mapRow(sessionByNumber.get(number), sessionFromRow)),
+
+    updateSession: (key, patch) => settle(() => mapRow(updateSession.get(patchParams(key, patch)), sessionFromRow)),
+
+    applyActivity: (deltas) =>
+      settle(() => {
+        if (deltas.length > 0) applyActivityTx(deltas);
+      }),
+
+    takeSession: (key) => settle(() => mapRow(takeSession.get(key), sessionFromRow)),
+
+    takeExpiredSessions: (now, limit) =>
+      settle(() =>
+        takeExpired
+          .all(now, Math.max(0, limit))
+          .map(sessionFromRow)
+          .sort((a, b) => a.number - b.number),
+      ),
+
+    takeSessionsByBinding: (prefix) =>
+      settle(() => {
+        const length = Array.from(prefix).length;
+        const upper = prefix === "" ? null : prefixSuccessor(prefix);
+        const rows =
+          upper === null
+            ? takeByBindingFrom.all(prefix, length, prefix)
+            : takeByBindingRange.all(prefix, upper, length, prefix);
+        return rows.map(sessionFromRow).sort((a, b) => a.number - b.number);
+      }),
+
+    listSessions: (filter, after, limit) =>
+      settle((): SessionPage => {
+        const take = Math.max(0, limit);
+        const rows = listSessions.all({ ...filterParams(filter), after: after ?? BEFORE_ALL, limit: take + 1 });
+        const sessions = rows.slice(0, take).map(sessionFromRow);
+        const last = sessions[sessions.length - 1];
+        return { sessions, nextAfter: rows.length > take && last ? last.number : null };
+      }),
+
+    countSessions: (filter) => settle(() => (countSessions.get(filterParams(filter)) as { n: number }).n),
+
+    getAttribute: (key, name) => settle(() => getAttribute.get(key, name)?.value ?? null),
+
+    putAttribute: (key, name, value, limits) => settle(() => putAttributeTx(key, name, value, limits)),
+
+    deleteAttribute: (key, name) => settle(() => deleteAttribute.run(key, name).changes > 0),
+
+    listAttributes: (key) =>
+      settle(() => {
+        const result: Record<string, string> = {};
+        for (const row of listAttributes.all(key)) result[row.name] = row.value;
+        return result;
+      }),
+
+    getRealm: (name) => settle(() => mapRow(realmByName.get(name), realmFromRow)),
+    getRealmById: (id) => settle(() => mapRow(realmById.get(id), realmFromRow)),
+    listRealms: () => settle(() => listRealms.all().map(realmFromRow)),
+    putRealm: (realm) =>
+      settle(() => {
+        putRealm.run({
+          name: realm.name,
+          id: realm.id,
+          default_locale: realm.defaultLocale,
+          supported_locales: JSON.stringify(realm.supportedLocales),
+          idle_timeout_seconds: realm.idleTimeoutSeconds,
+          max_lifetime_seconds: realm.maxLifetimeSeconds,
+          max_sessions_per_user: realm.maxSessionsPerUser,
+          max_sessions_policy: realm.maxSessionsPolicy,
+          allow_self_registration: realm.allowSelfRegistration ? 1 : 0,
+        });
+      }),
+
+    getUser: (realm, name) => settle(() => mapRow(userByName.get(realm, name), userFromRow)),
+    getUserByNumber: (realm, number) => settle(() => mapRow(userByNumber.get(realm, number), userFromRow)),
+    listUsers: (realm) => settle(() => listUsers.all(realm).map(userFromRow)),
+    putUser: (user) =>
+      settle(() => {
+        putUser.run({
+          realm: user.realm,
+          name: user.name,
+          number: user.number,
+          full_name: user.fullName,
+          password_hash: user.passwordHash,
+          groups_json: JSON.stringify(user.groups),
+          privileges: JSON.stringify(user.privileges),
+          disabled: user.disabled ? 1 : 0,
+          created_at: user.createdAt,
+        });
+      }),
+    deleteUser: (realm, name) => settle(() => deleteUser.run(realm, name).changes > 0),
+
+    getGroup: (realm, name) => settle(() => mapRow(groupByName.get(realm, name), groupFromRow)),
+    listGroups: (realm) => settle(() => listGroups.all(realm).map(groupFromRow)),
+    putGroup: (group) =>
+      settle(() => {
+        putGroup.run({
+          realm: group.realm,
+          name: group.name,
+          number: group.number,
+          privileges: JSON.stringify(group.privileges),
+        });
+      }),
+    deleteGroup: (realm, name) => settle(() => deleteGroup.run(realm, name).changes > 0),
+
+    insertTicket: (ticket) =>
+      settle(() => {
+        insertTicket.run({
+          digest: ticket.digest,
+          kind: ticket.kind,
+          realm: ticket.realm,
+          user_name: ticket.userName,
+          session_key: ticket.sessionKey,
+          expires_at: ticket.expiresAt,
+        });
+      }),
+    takeTicket: (digest, kind, now) => settle(() => takeTicketTx(digest, kind, now)),
+    deleteExpiredTickets: (now) => settle(() => deleteExpiredTickets.run(now).changes),
+
+    getSetting: (name) =>
+      settle(() => {
+        const row = getSetting.get(name);
+        return row ? (JSON.parse(row.value) as unknown) : null;
+      }),
+    putSetting: (name, value) =>
+      settle(() => {
+        putSetting.run(name, JSON.stringify(value ?? null));
+      }),
+
+    appendAudit: (entry) =>
+      settle(() => {
+        appendAudit.run({
+          at: entry.at,
+          type: entry.type,
+          realm: entry.realm,
+          user_name: entry.userName,
+          session_key: entry.sessionKey,
+          actor: entry.actor,
+          ip_address: entry.ipAddress,
+          protocol: entry.protocol,
+          detail: entry.detail,
+        });
+      }),
+    listAudit: (after, limit) => settle(() => listAudit.all(after ?? 0, Math.max(0, limit)).map(auditFromRow)),
+
+    close: () =>
+      settle(() => {
+        if (db.open) db.close();
+      }),
+  };
+  return store;
+}
+
+function mapRow<Row, T>(row: Row | undefined, map: (row: Row) => T): T | null {
+  return row === undefined ? null : map(row);
+}

@@ -1,0 +1,197 @@
+/**
+ * The storage contract: the file every driver author reads.
+ *
+ * A store stores and fetches; it never decides policy. Liveness, privileges, limits and events are the
+ * engine's (`src/core/`). Times are absolute epoch milliseconds passed in by the caller; a store never
+ * reads the wall clock for a decision. Absence is a value (`null`, `false`), not an exception.
+ * Backend failures reject with `SessionError("STORE_UNAVAILABLE")` carrying the backend error as
+ * `cause`. Every driver passes the one shared suite in `test/store/contract.ts`.
+ *
+ * @module
+ */
+
+import type {
+  ActivityDelta,
+  AuditEntry,
+  Group,
+  Protocol,
+  Realm,
+  SessionRecord,
+  TicketKind,
+  TicketRecord,
+  User,
+} from "../core/types.ts";
+
+/** Filter for listing sessions. Every given field must match. */
+export interface SessionFilter {
+  realm?: string;
+  userName?: string;
+  protocol?: Protocol;
+}
+
+/** One page of sessions, ordered by ascending `number`. */
+export interface SessionPage {
+  sessions: SessionRecord[];
+  /** Pass as `after` to get the next page; null when this is the last page. */
+  nextAfter: number | null;
+}
+
+/** Fields of a session that operations may change in place. */
+export type SessionPatch = Partial<
+  Pick<SessionRecord, "userName" | "impersonatedBy" | "loginAt" | "locale" | "messageLocale" | "expiresAt">
+>;
+
+/** Limits a driver enforces atomically when an attribute is written. */
+export interface AttributeLimits {
+  /** Most attributes one session may hold. */
+  maxCount: number;
+  /** Most bytes (UTF-8 names plus values) one session may hold in all. */
+  maxTotalBytes: number;
+}
+
+export type PutAttributeResult = "ok" | "no-session" | "limit";
+
+export type StoreDriverName = "memory" | "sqlite" | "redis" | "postgres";
+
+export interface Store {
+  readonly driver: StoreDriverName;
+
+  // --- Sessions --------------------------------------------------------------------------------
+
+  /**
+   * Hands out the next session number: strictly increasing for the life of the store (it survives
+   * restarts on durable drivers) and never reused. Atomic across concurrent callers.
+   */
+  nextSessionNumber(): Promise<number>;
+
+  /**
+   * Inserts a new session. Rejects with `SessionError("ALREADY_EXISTS")` when its `key`, `number` or
+   * `secretDigest` is taken. Durable drivers have the record on disk when this resolves.
+   */
+  insertSession(record: SessionRecord): Promise<void>;
+
+  /** The session whose secret has this digest, or null. Does not judge liveness. */
+  getSessionByDigest(secretDigest: string): Promise<SessionRecord | null>;
+
+  /** The session with this public key, or null. */
+  getSessionByKey(key: string): Promise<SessionRecord | null>;
+
+  /** The session with this public number, or null. */
+  getSessionByNumber(number: number): Promise<SessionRecord | null>;
+
+  /**
+   * Atomic update-if-present of the given fields. Returns the updated record, or null when the session
+   * no longer exists (it is never re-created).
+   */
+  updateSession(key: string, patch: SessionPatch): Promise<SessionRecord | null>;
+
+  /**
+   * Applies buffered activity in one batch: for each delta whose session still exists, sets
+   * `lastActiveAt` to the later of the stored and given value, adds `calls` to `callCount`, and sets
+   * `userActiveAt` when given. Deltas of absent sessions are ignored (an ended session stays ended).
+   */
+  applyActivity(deltas: readonly ActivityDelta[]): Promise<void>;
+
+  /**
+   * Deletes a session with its attributes, atomically. Returns the deleted record, or null when it was
+   * already gone, so that exactly one of several concurrent callers sees the deletion.
+   */
+  takeSession(key: string): Promise<SessionRecord | null>;
+
+  /**
+   * Deletes and returns up to `limit` sessions whose deadline has passed: `expiresAt <= now`, or
+   * `lastActiveAt + idleTimeoutMs <= now`. Must use an index on the deadline, so that its cost grows
+   * with the number of sessions that expire, not the number that exist.
+   */
+  takeExpiredSessions(now: number, limit: number): Promise<SessionRecord[]>;
+
+  /**
+   * Deletes and returns every session whose stored binding text starts with `prefix`
+   * (see `bindingToText`). Used when a connection closes and at start-up.
+   */
+  takeSessionsByBinding(prefix: string): Promise<SessionRecord[]>;
+
+  /** Sessions matching the filter with `number > after`, ascending by number, at most `limit`. */
+  listSessions(filter: SessionFilter, after: number | null, limit: number): Promise<SessionPage>;
+
+  /** Number of sessions matching the filter. */
+  countSessions(filter: SessionFilter): Promise<number>;
+
+  // --- Session attributes ------------------------------------------------------------------------
+
+  /** The value, or null when the attribute or the session is absent. */
+  getAttribute(sessionKey: string, name: string): Promise<string | null>;
+
+  /**
+   * Sets an attribute, atomically checking the session exists and that the limits hold after the
+   * write (replacing a value counts only the new size). Nothing changes unless the result is `"ok"`.
+   */
+  putAttribute(sessionKey: string, name: string, value: string, limits: AttributeLimits): Promise<PutAttributeResult>;
+
+  /** True when an attribute was deleted. */
+  deleteAttribute(sessionKey: string, name: string): Promise<boolean>;
+
+  /** All attributes of a session (empty when it has none or does not exist). */
+  listAttributes(sessionKey: string): Promise<Record<string, string>>;
+
+  // --- Directory ----------------------------------------------------------------------------------
+
+  getRealm(name: string): Promise<Realm | null>;
+  getRealmById(id: string): Promise<Realm | null>;
+  /** Realms ordered by name. */
+  listRealms(): Promise<Realm[]>;
+  /** Inserts or replaces by name. Rejects with `ALREADY_EXISTS` when another realm has the same id. */
+  putRealm(realm: Realm): Promise<void>;
+
+  getUser(realm: string, name: string): Promise<User | null>;
+  getUserByNumber(realm: string, number: number): Promise<User | null>;
+  /** Users of a realm, ordered by number. */
+  listUsers(realm: string): Promise<User[]>;
+  /**
+   * Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` when another user of the realm
+   * has the same number.
+   */
+  putUser(user: User): Promise<void>;
+  /** True when a user was deleted. Does not touch sessions: the engine ends them. */
+  deleteUser(realm: string, name: string): Promise<boolean>;
+
+  getGroup(realm: string, name: string): Promise<Group | null>;
+  /** Groups of a realm, ordered by number. */
+  listGroups(realm: string): Promise<Group[]>;
+  /** Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` on a duplicate number. */
+  putGroup(group: Group): Promise<void>;
+  deleteGroup(realm: string, name: string): Promise<boolean>;
+
+  // --- Tickets ------------------------------------------------------------------------------------
+
+  /** Stores a ticket. Rejects with `ALREADY_EXISTS` on a duplicate digest. */
+  insertTicket(ticket: TicketRecord): Promise<void>;
+
+  /**
+   * Consumes a ticket atomically: deletes it and returns it when it exists, has this kind and
+   * `expiresAt > now`; otherwise returns null (an expired ticket is deleted too). Of several
+   * concurrent callers at most one gets the ticket.
+   */
+  takeTicket(digest: string, kind: TicketKind, now: number): Promise<TicketRecord | null>;
+
+  /** Deletes tickets with `expiresAt <= now`; returns how many. */
+  deleteExpiredTickets(now: number): Promise<number>;
+
+  // --- Settings and audit -------------------------------------------------------------------------
+
+  /** A small JSON-serialisable server-wide value (service message, host GUID), or null. */
+  getSetting(name: string): Promise<unknown>;
+  putSetting(name: string, value: unknown): Promise<void>;
+
+  /** Appends an audit entry; the store assigns increasing ids. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+
+  /** Audit entries with `id > after`, ascending, at most `limit`. */
+  listAudit(after: number | null, limit: number): Promise<AuditEntry[]>;
+
+  /** Releases connections and handles. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Text form of a binding as stored, so drivers can select by prefix. */
+export { bindingFromText, bindingToText } from "../core/binding.ts";

@@ -1,0 +1,1002 @@
+/**
+ * The one suite every store driver passes. A driver's own test file calls `storeContract` with a
+ * factory that returns a fresh, empty store; each test gets its own store and closes it afterwards.
+ *
+ * Times are plain numbers chosen by the tests (the store never reads the clock), so nothing sleeps.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { bindingPrefix } from "../../src/core/binding.ts";
+import { SessionError } from "../../src/core/errors.ts";
+import type { AuditEntry, Binding, Group, Realm, SessionRecord, TicketRecord, User } from "../../src/core/types.ts";
+import type { AttributeLimits, Store } from "../../src/store/types.ts";
+import { bindingToText } from "../../src/store/types.ts";
+
+const ROOMY: AttributeLimits = { maxCount: 100, maxTotalBytes: 100_000 };
+
+/** A full session record; every field set to a distinct, non-default value unless overridden. */
+function session(n: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    key: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    number: n,
+    secretDigest: n.toString(16).padStart(64, "0"),
+    realm: "default",
+    userName: `user${n}`,
+    impersonatedBy: null,
+    protocol: "api",
+    createdAt: 1_000,
+    loginAt: 1_500,
+    lastActiveAt: 2_000,
+    userActiveAt: null,
+    callCount: 3,
+    locale: "en_US",
+    messageLocale: "en",
+    client: { name: "cli", version: "1.2.3", ipAddress: "127.0.0.1", userAgent: "test/1.0" },
+    idleTimeoutMs: null,
+    expiresAt: null,
+    binding: null,
+    ...overrides,
+  };
+}
+
+function realm(name: string, overrides: Partial<Realm> = {}): Realm {
+  return {
+    id: `${name.padEnd(8, "0").slice(0, 8)}-0000-0000-0000-000000000001`,
+    name,
+    defaultLocale: "en_US",
+    supportedLocales: ["en", "de_DE"],
+    idleTimeoutSeconds: 1800,
+    maxLifetimeSeconds: null,
+    maxSessionsPerUser: null,
+    maxSessionsPolicy: "deny",
+    allowSelfRegistration: false,
+    ...overrides,
+  };
+}
+
+function user(realmName: string, name: string, number: number, overrides: Partial<User> = {}): User {
+  return {
+    realm: realmName,
+    number,
+    name,
+    fullName: `${name} Example`,
+    passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+    groups: ["staff"],
+    privileges: ["System.View", "Sessions.TerminateSession"],
+    disabled: false,
+    createdAt: 5_000,
+    ...overrides,
+  };
+}
+
+function group(realmName: string, name: string, number: number, overrides: Partial<Group> = {}): Group {
+  return { realm: realmName, number, name, privileges: ["System.Read"], ...overrides };
+}
+
+function ticket(digest: string, overrides: Partial<TicketRecord> = {}): TicketRecord {
+  return {
+    digest,
+    kind: "clone",
+    realm: "default",
+    userName: "alice",
+    sessionKey: session(1).key,
+    expiresAt: 10_000,
+    ...overrides,
+  };
+}
+
+function audit(at: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    at,
+    type: "login",
+    realm: "default",
+    userName: "alice",
+    sessionKey: session(1).key,
+    actor: null,
+    ipAddress: "127.0.0.1",
+    protocol: "vsphere",
+    detail: `entry at ${at}`,
+    ...overrides,
+  };
+}
+
+/** Asserts that `promise` rejects with a SessionError carrying `code`. */
+async function rejectsWith(promise: Promise<unknown>, code: SessionError["code"]): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof SessionError, `expected a SessionError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+function numbers(records: readonly SessionRecord[]): number[] {
+  return records.map((r) => r.number).sort((a, b) => a - b);
+}
+
+export function storeContract(name: string, make: () => Promise<Store>, options: { skip?: string } = {}): void {
+  describe(`Store contract: ${name}`, { skip: options.skip }, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await make();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it("names a known driver", () => {
+      assert.ok(["memory", "sqlite", "redis", "postgres"].includes(store.driver));
+    });
+
+    describe("sessions", () => {
+      it("getSessionByDigest, getSessionByKey and getSessionByNumber return null for an unknown session", async () => {
+        assert.equal(await store.getSessionByDigest("f".repeat(64)), null);
+        assert.equal(await store.getSessionByKey(session(1).key), null);
+        assert.equal(await store.getSessionByNumber(1), null);
+      });
+
+      it("a session with every field set round-trips exactly by digest, key and number", async () => {
+        const record = session(7, {
+          impersonatedBy: "root",
+          userActiveAt: 1_900,
+          idleTimeoutMs: 60_000,
+          expiresAt: 90_000,
+          protocol: "agent",
+          binding: { kind: "connection", node: "node-a", connection: "42" },
+        });
+        await store.insertSession(record);
+        assert.deepEqual(await store.getSessionByDigest(record.secretDigest), record);
+        assert.deepEqual(await store.getSessionByKey(record.key), record);
+        assert.deepEqual(await store.getSessionByNumber(record.number), record);
+      });
+
+      it("a session with null fields, an empty client and a server binding round-trips exactly", async () => {
+        const anonymous = session(8, {
+          userName: null,
+          loginAt: null,
+          callCount: 0,
+          client: {},
+          protocol: "astrogrid",
+          binding: { kind: "server", node: "node-a" },
+        });
+        const partialClient = session(9, { client: { ipAddress: "::1" } });
+        await store.insertSession(anonymous);
+        await store.insertSession(partialClient);
+        assert.deepEqual(await store.getSessionByKey(anonymous.key), anonymous);
+        assert.deepEqual(await store.getSessionByKey(partialClient.key), partialClient);
+      });
+
+      it("insertSession rejects a duplicate key with ALREADY_EXISTS and keeps the original", async () => {
+        const original = session(1);
+        await store.insertSession(original);
+        await rejectsWith(store.insertSession(session(2, { key: original.key })), "ALREADY_EXISTS");
+        assert.deepEqual(await store.getSessionByKey(original.key), original);
+        assert.equal(await store.getSessionByNumber(2), null);
+        assert.equal(await store.countSessions({}), 1);
+      });
+
+      it("insertSession rejects a duplicate number with ALREADY_EXISTS", async () => {
+        await store.insertSession(session(1));
+        await rejectsWith(store.insertSession(session(2, { number: 1 })), "ALREADY_EXISTS");
+        assert.equal(await store.getSessionByKey(session(2).key), null);
+        assert.equal(await store.countSessions({}), 1);
+      });
+
+      it("insertSession rejects a duplicate secret digest with ALREADY_EXISTS", async () => {
+        await store.insertSession(session(1));
+        await rejectsWith(store.insertSession(session(2, { secretDigest: session(1).secretDigest })), "ALREADY_EXISTS");
+        assert.equal(await store.getSessionByKey(session(2).key), null);
+        assert.deepEqual(await store.getSessionByDigest(session(1).secretDigest), session(1));
+      });
+
+      it("nextSessionNumber is strictly increasing, also for concurrent callers", async () => {
+        const sequential: number[] = [];
+        for (let i = 0; i < 5; i++) sequential.push(await store.nextSessionNumber());
+        for (let i = 1; i < sequential.length; i++) {
+          assert.ok((sequential[i] as number) > (sequential[i - 1] as number), `${sequential}`);
+        }
+        const concurrent = await Promise.all(Array.from({ length: 10 }, () => store.nextSessionNumber()));
+        assert.equal(new Set(concurrent).size, concurrent.length);
+        assert.ok(Math.min(...concurrent) > Math.max(...sequential));
+      });
+
+      it("nextSessionNumber never goes back after sessions are deleted", async () => {
+        const a = await store.nextSessionNumber();
+        const b = await store.nextSessionNumber();
+        await store.insertSession(session(a));
+        await store.insertSession(session(b));
+        await store.takeSession(session(b).key);
+        await store.takeSession(session(a).key);
+        assert.ok((await store.nextSessionNumber()) > b);
+      });
+
+      it("updateSession changes only the given fields and returns the updated record", async () => {
+        const original = session(1, { userName: null, loginAt: null, expiresAt: 50_000, idleTimeoutMs: 1_000 });
+        await store.insertSession(original);
+        const updated = await store.updateSession(original.key, {
+          userName: "alice",
+          impersonatedBy: "root",
+          loginAt: 2_500,
+          locale: "de_DE",
+          messageLocale: "de",
+        });
+        const expected = {
+          ...original,
+          userName: "alice",
+          impersonatedBy: "root",
+          loginAt: 2_500,
+          locale: "de_DE",
+          messageLocale: "de",
+        };
+        assert.deepEqual(updated, expected);
+        assert.deepEqual(await store.getSessionByKey(original.key), expected);
+      });
+
+      it("updateSession with an empty patch returns the record unchanged", async () => {
+        await store.insertSession(session(1));
+        assert.deepEqual(await store.updateSession(session(1).key, {}), session(1));
+      });
+
+      it("updateSession sets fields to null when given null", async () => {
+        await store.insertSession(session(1, { impersonatedBy: "root", expiresAt: 50_000 }));
+        const updated = await store.updateSession(session(1).key, {
+          userName: null,
+          impersonatedBy: null,
+          loginAt: null,
+          expiresAt: null,
+        });
+        const expected = session(1, { userName: null, impersonatedBy: null, loginAt: null, expiresAt: null });
+        assert.deepEqual(updated, expected);
+        assert.deepEqual(await store.getSessionByKey(session(1).key), expected);
+      });
+
+      it("updateSession of an absent session returns null and never creates it", async () => {
+        assert.equal(await store.updateSession(session(1).key, { userName: "alice" }), null);
+        assert.equal(await store.getSessionByKey(session(1).key), null);
+        await store.insertSession(session(2));
+        await store.takeSession(session(2).key);
+        assert.equal(await store.updateSession(session(2).key, { locale: "de" }), null);
+        assert.equal(await store.getSessionByKey(session(2).key), null);
+        assert.equal(await store.countSessions({}), 0);
+      });
+
+      it("applyActivity keeps the later lastActiveAt and adds calls", async () => {
+        await store.insertSession(session(1, { lastActiveAt: 2_000, callCount: 3 }));
+        await store.applyActivity([{ key: session(1).key, lastActiveAt: 3_000, calls: 4, userActiveAt: null }]);
+        let got = await store.getSessionByKey(session(1).key);
+        assert.equal(got?.lastActiveAt, 3_000);
+        assert.equal(got?.callCount, 7);
+        // An older timestamp (a slow node's flush) never moves lastActiveAt back, but its calls count.
+        await store.applyActivity([{ key: session(1).key, lastActiveAt: 2_500, calls: 1, userActiveAt: null }]);
+        got = await store.getSessionByKey(session(1).key);
+        assert.equal(got?.lastActiveAt, 3_000);
+        assert.equal(got?.callCount, 8);
+        assert.deepEqual(got, session(1, { lastActiveAt: 3_000, callCount: 8 }));
+      });
+
+      it("applyActivity sets userActiveAt when given and keeps it when null", async () => {
+        await store.insertSession(session(1));
+        await store.applyActivity([{ key: session(1).key, lastActiveAt: 2_100, calls: 1, userActiveAt: 2_100 }]);
+        assert.equal((await store.getSessionByKey(session(1).key))?.userActiveAt, 2_100);
+        await store.applyActivity([{ key: session(1).key, lastActiveAt: 2_200, calls: 1, userActiveAt: null }]);
+        assert.equal((await store.getSessionByKey(session(1).key))?.userActiveAt, 2_100);
+      });
+
+      it("applyActivity applies several deltas, including two for one session", async () => {
+        await store.insertSession(session(1));
+        await store.insertSession(session(2));
+        await store.applyActivity([
+          { key: session(1).key, lastActiveAt: 4_000, calls: 2, userActiveAt: null },
+          { key: session(2).key, lastActiveAt: 5_000, calls: 5, userActiveAt: 5_000 },
+          { key: session(1).key, lastActiveAt: 3_500, calls: 1, userActiveAt: null },
+        ]);
+        assert.deepEqual(
+          await store.getSessionByKey(session(1).key),
+          session(1, { lastActiveAt: 4_000, callCount: 6 }),
+        );
+        assert.deepEqual(
+          await store.getSessionByKey(session(2).key),
+          session(2, { lastActiveAt: 5_000, callCount: 8, userActiveAt: 5_000 }),
+        );
+      });
+
+      it("applyActivity ignores deltas of absent sessions and still applies the others", async () => {
+        await store.insertSession(session(1));
+        await store.insertSession(session(2));
+        await store.takeSession(session(2).key);
+        await store.applyActivity([
+          { key: session(2).key, lastActiveAt: 9_000, calls: 1, userActiveAt: null },
+          { key: session(3).key, lastActiveAt: 9_000, calls: 1, userActiveAt: null },
+          { key: session(1).key, lastActiveAt: 9_000, calls: 1, userActiveAt: null },
+        ]);
+        assert.equal(await store.getSessionByKey(session(2).key), null);
+        assert.equal(await store.getSessionByKey(session(3).key), null);
+        assert.equal((await store.getSessionByKey(session(1).key))?.lastActiveAt, 9_000);
+        assert.equal(await store.countSessions({}), 1);
+      });
+
+      it("applyActivity with no deltas changes nothing", async () => {
+        await store.insertSession(session(1));
+        await store.applyActivity([]);
+        assert.deepEqual(await store.getSessionByKey(session(1).key), session(1));
+      });
+
+      it("takeSession returns the record once, then null", async () => {
+        const record = session(1, { binding: { kind: "server", node: "n" } });
+        await store.insertSession(record);
+        assert.deepEqual(await store.takeSession(record.key), record);
+        assert.equal(await store.takeSession(record.key), null);
+        assert.equal(await store.getSessionByKey(record.key), null);
+        assert.equal(await store.getSessionByDigest(record.secretDigest), null);
+        assert.equal(await store.getSessionByNumber(record.number), null);
+      });
+
+      it("takeSession of an unknown key returns null", async () => {
+        assert.equal(await store.takeSession(session(1).key), null);
+      });
+
+      it("takeSession gives the record to exactly one of several concurrent callers", async () => {
+        await store.insertSession(session(1));
+        const results = await Promise.all(Array.from({ length: 5 }, () => store.takeSession(session(1).key)));
+        assert.equal(results.filter((r) => r !== null).length, 1);
+      });
+
+      it("takeSession deletes the session's attributes too", async () => {
+        await store.insertSession(session(1));
+        assert.equal(await store.putAttribute(session(1).key, "a", "1", ROOMY), "ok");
+        assert.equal(await store.putAttribute(session(1).key, "b", "2", ROOMY), "ok");
+        await store.takeSession(session(1).key);
+        assert.equal(await store.getAttribute(session(1).key, "a"), null);
+        assert.deepEqual(await store.listAttributes(session(1).key), {});
+        // A new session with the same key starts with no attributes.
+        await store.insertSession(session(1));
+        assert.deepEqual(await store.listAttributes(session(1).key), {});
+      });
+    });
+
+    describe("expiry", () => {
+      it("takeExpiredSessions takes a session once its idle deadline lastActiveAt + idleTimeoutMs is reached", async () => {
+        const record = session(1, { lastActiveAt: 10_000, idleTimeoutMs: 1_000 });
+        await store.insertSession(record);
+        assert.deepEqual(await store.takeExpiredSessions(10_999, 100), []);
+        assert.deepEqual(await store.takeExpiredSessions(11_000, 100), [record]);
+        assert.equal(await store.getSessionByKey(record.key), null);
+        assert.deepEqual(await store.takeExpiredSessions(20_000, 100), []);
+      });
+
+      it("takeExpiredSessions takes a session once its absolute deadline expiresAt is reached", async () => {
+        const record = session(1, { lastActiveAt: 10_000, expiresAt: 20_000 });
+        await store.insertSession(record);
+        assert.deepEqual(await store.takeExpiredSessions(19_999, 100), []);
+        assert.deepEqual(await store.takeExpiredSessions(20_000, 100), [record]);
+      });
+
+      it("takeExpiredSessions uses the earlier of the idle and absolute deadlines", async () => {
+        const idleFirst = session(1, { lastActiveAt: 10_000, idleTimeoutMs: 1_000, expiresAt: 50_000 });
+        const absoluteFirst = session(2, { lastActiveAt: 10_000, idleTimeoutMs: 60_000, expiresAt: 12_000 });
+        await store.insertSession(idleFirst);
+        await store.insertSession(absoluteFirst);
+        assert.deepEqual(await store.takeExpiredSessions(11_000, 100), [idleFirst]);
+        assert.deepEqual(await store.takeExpiredSessions(12_000, 100), [absoluteFirst]);
+      });
+
+      it("takeExpiredSessions keeps sessions with neither an idle timeout nor an absolute deadline", async () => {
+        const permanent = session(1, { idleTimeoutMs: null, expiresAt: null, lastActiveAt: 0 });
+        const bound = session(2, {
+          idleTimeoutMs: null,
+          expiresAt: null,
+          binding: { kind: "connection", node: "n", connection: "1" },
+        });
+        await store.insertSession(permanent);
+        await store.insertSession(bound);
+        assert.deepEqual(await store.takeExpiredSessions(Number.MAX_SAFE_INTEGER, 100), []);
+        assert.equal(await store.countSessions({}), 2);
+      });
+
+      it("takeExpiredSessions leaves sessions whose deadline is still ahead", async () => {
+        await store.insertSession(session(1, { lastActiveAt: 10_000, idleTimeoutMs: 1_000 }));
+        await store.insertSession(session(2, { lastActiveAt: 10_000, idleTimeoutMs: 5_000 }));
+        await store.insertSession(session(3, { expiresAt: 30_000 }));
+        assert.deepEqual(numbers(await store.takeExpiredSessions(15_000, 100)), [1, 2]);
+        assert.deepEqual(await store.getSessionByNumber(3), session(3, { expiresAt: 30_000 }));
+      });
+
+      it("applyActivity moves the idle deadline later", async () => {
+        await store.insertSession(session(1, { lastActiveAt: 10_000, idleTimeoutMs: 1_000 }));
+        await store.applyActivity([{ key: session(1).key, lastActiveAt: 15_000, calls: 1, userActiveAt: null }]);
+        assert.deepEqual(await store.takeExpiredSessions(11_000, 100), []);
+        assert.deepEqual(await store.takeExpiredSessions(15_999, 100), []);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(16_000, 100)), [1]);
+      });
+
+      it("updateSession of expiresAt moves or removes the absolute deadline", async () => {
+        await store.insertSession(session(1, { expiresAt: 20_000 }));
+        await store.insertSession(session(2, { expiresAt: 20_000 }));
+        await store.updateSession(session(1).key, { expiresAt: 40_000 });
+        await store.updateSession(session(2).key, { expiresAt: null });
+        assert.deepEqual(await store.takeExpiredSessions(20_000, 100), []);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(40_000, 100)), [1]);
+        assert.deepEqual(await store.takeExpiredSessions(Number.MAX_SAFE_INTEGER, 100), []);
+        await store.updateSession(session(2).key, { expiresAt: 30_000 });
+        assert.deepEqual(numbers(await store.takeExpiredSessions(30_000, 100)), [2]);
+      });
+
+      it("takeExpiredSessions returns at most limit sessions and the rest on later calls", async () => {
+        for (let n = 1; n <= 5; n++) await store.insertSession(session(n, { expiresAt: 1_000 + n }));
+        await store.insertSession(session(6, { expiresAt: 99_000 }));
+        const first = await store.takeExpiredSessions(10_000, 2);
+        const second = await store.takeExpiredSessions(10_000, 2);
+        const third = await store.takeExpiredSessions(10_000, 2);
+        const fourth = await store.takeExpiredSessions(10_000, 2);
+        assert.equal(first.length, 2);
+        assert.equal(second.length, 2);
+        assert.equal(third.length, 1);
+        assert.equal(fourth.length, 0);
+        assert.deepEqual(numbers([...first, ...second, ...third]), [1, 2, 3, 4, 5]);
+        assert.deepEqual(numbers((await store.listSessions({}, null, 100)).sessions), [6]);
+      });
+
+      it("takeExpiredSessions deletes the attributes of the sessions it takes", async () => {
+        await store.insertSession(session(1, { expiresAt: 1_000 }));
+        await store.insertSession(session(2));
+        await store.putAttribute(session(1).key, "x", "1", ROOMY);
+        await store.putAttribute(session(2).key, "x", "2", ROOMY);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(1_000, 10)), [1]);
+        assert.deepEqual(await store.listAttributes(session(1).key), {});
+        assert.deepEqual(await store.listAttributes(session(2).key), { x: "2" });
+      });
+    });
+
+    describe("bindings", () => {
+      const bindings: Record<number, Binding | null> = {
+        1: { kind: "server", node: "n1" },
+        2: { kind: "connection", node: "n1", connection: "c1" },
+        3: { kind: "connection", node: "n1", connection: "c2" },
+        4: { kind: "connection", node: "n2", connection: "c1" },
+        5: null,
+        6: { kind: "server", node: "n2" },
+      };
+
+      async function insertBound(): Promise<void> {
+        for (const [n, binding] of Object.entries(bindings)) {
+          await store.insertSession(session(Number(n), { binding }));
+        }
+      }
+
+      it("takeSessionsByBinding with one connection's full text takes only that connection's sessions", async () => {
+        await insertBound();
+        const taken = await store.takeSessionsByBinding(bindingToText(bindings[2] ?? null) as string);
+        assert.deepEqual(taken, [session(2, { binding: bindings[2] ?? null })]);
+        assert.equal(await store.getSessionByNumber(2), null);
+        assert.equal(await store.countSessions({}), 5);
+      });
+
+      it("takeSessionsByBinding with a node's connection prefix takes every connection of that node only", async () => {
+        await insertBound();
+        const taken = await store.takeSessionsByBinding(bindingPrefix("connection", "n1"));
+        assert.deepEqual(numbers(taken), [2, 3]);
+        assert.deepEqual(numbers((await store.listSessions({}, null, 100)).sessions), [1, 4, 5, 6]);
+      });
+
+      it("takeSessionsByBinding with a server prefix takes that node's server sessions and returns them whole", async () => {
+        await insertBound();
+        const taken = await store.takeSessionsByBinding(bindingPrefix("server", "n1"));
+        assert.deepEqual(taken, [session(1, { binding: bindings[1] ?? null })]);
+        assert.deepEqual(numbers((await store.listSessions({}, null, 100)).sessions), [2, 3, 4, 5, 6]);
+      });
+
+      it("takeSessionsByBinding returns an empty list when nothing matches and never takes unbound sessions", async () => {
+        await insertBound();
+        assert.deepEqual(await store.takeSessionsByBinding("connection:n9/"), []);
+        assert.deepEqual(await store.takeSessionsByBinding("server:n9"), []);
+        assert.equal(await store.countSessions({}), 6);
+        assert.deepEqual(await store.getSessionByNumber(5), session(5));
+      });
+
+      it("takeSessionsByBinding treats % and _ in the prefix as plain characters", async () => {
+        await store.insertSession(session(1, { binding: { kind: "connection", node: "a_b", connection: "1" } }));
+        await store.insertSession(session(2, { binding: { kind: "connection", node: "axb", connection: "1" } }));
+        await store.insertSession(session(3, { binding: { kind: "connection", node: "a%", connection: "1" } }));
+        await store.insertSession(session(4, { binding: { kind: "connection", node: "aZZ", connection: "1" } }));
+        assert.deepEqual(numbers(await store.takeSessionsByBinding("connection:a_b/")), [1]);
+        assert.deepEqual(numbers(await store.takeSessionsByBinding("connection:a%")), [3]);
+        assert.equal(await store.countSessions({}), 2);
+      });
+
+      it("takeSessionsByBinding deletes the attributes of the sessions it takes", async () => {
+        await insertBound();
+        await store.putAttribute(session(2).key, "state", "x", ROOMY);
+        await store.takeSessionsByBinding(bindingPrefix("connection", "n1", "c1"));
+        assert.deepEqual(await store.listAttributes(session(2).key), {});
+      });
+    });
+
+    describe("listing", () => {
+      it("listSessions of an empty store returns no sessions and nextAfter null", async () => {
+        assert.deepEqual(await store.listSessions({}, null, 10), { sessions: [], nextAfter: null });
+        assert.equal(await store.countSessions({}), 0);
+      });
+
+      it("listSessions orders by ascending number whatever the insertion order", async () => {
+        for (const n of [5, 2, 9, 1]) await store.insertSession(session(n));
+        const page = await store.listSessions({}, null, 10);
+        assert.deepEqual(page, { sessions: [session(1), session(2), session(5), session(9)], nextAfter: null });
+      });
+
+      it("listSessions pages with after and nextAfter through several pages", async () => {
+        for (let n = 1; n <= 7; n++) await store.insertSession(session(n * 10));
+        const first = await store.listSessions({}, null, 3);
+        assert.deepEqual(numbers(first.sessions), [10, 20, 30]);
+        assert.equal(first.nextAfter, 30);
+        const second = await store.listSessions({}, first.nextAfter, 3);
+        assert.deepEqual(numbers(second.sessions), [40, 50, 60]);
+        assert.equal(second.nextAfter, 60);
+        const third = await store.listSessions({}, second.nextAfter, 3);
+        assert.deepEqual(third.sessions, [session(70)]);
+        assert.equal(third.nextAfter, null);
+      });
+
+      it("listSessions gives nextAfter null when the last page is exactly full", async () => {
+        for (let n = 1; n <= 4; n++) await store.insertSession(session(n));
+        const first = await store.listSessions({}, null, 2);
+        assert.equal(first.nextAfter, 2);
+        const second = await store.listSessions({}, first.nextAfter, 2);
+        assert.deepEqual(numbers(second.sessions), [3, 4]);
+        assert.equal(second.nextAfter, null);
+      });
+
+      it("listSessions returns only numbers greater than after", async () => {
+        for (let n = 1; n <= 5; n++) await store.insertSession(session(n));
+        assert.deepEqual(numbers((await store.listSessions({}, 3, 10)).sessions), [4, 5]);
+        assert.deepEqual(numbers((await store.listSessions({}, 2.5, 10)).sessions), [3, 4, 5]);
+        assert.deepEqual(await store.listSessions({}, 5, 10), { sessions: [], nextAfter: null });
+      });
+
+      it("listSessions and countSessions filter by realm, userName and protocol, all given fields matching", async () => {
+        await store.insertSession(session(1, { realm: "r1", userName: "alice", protocol: "api" }));
+        await store.insertSession(session(2, { realm: "r1", userName: "bob", protocol: "vsphere" }));
+        await store.insertSession(session(3, { realm: "r2", userName: "alice", protocol: "api" }));
+        await store.insertSession(session(4, { realm: "r1", userName: null, protocol: "astrogrid" }));
+        await store.insertSession(session(5, { realm: "r1", userName: "alice", protocol: "vsphere" }));
+        const list = async (filter: Parameters<Store["listSessions"]>[0]) =>
+          numbers((await store.listSessions(filter, null, 100)).sessions);
+        assert.deepEqual(await list({}), [1, 2, 3, 4, 5]);
+        assert.deepEqual(await list({ realm: "r1" }), [1, 2, 4, 5]);
+        assert.deepEqual(await list({ userName: "alice" }), [1, 3, 5]);
+        assert.deepEqual(await list({ protocol: "vsphere" }), [2, 5]);
+        assert.deepEqual(await list({ realm: "r1", userName: "alice" }), [1, 5]);
+        assert.deepEqual(await list({ realm: "r1", userName: "alice", protocol: "api" }), [1]);
+        assert.deepEqual(await list({ realm: "r3" }), []);
+        assert.equal(await store.countSessions({}), 5);
+        assert.equal(await store.countSessions({ realm: "r1" }), 4);
+        assert.equal(await store.countSessions({ userName: "alice" }), 3);
+        assert.equal(await store.countSessions({ protocol: "api" }), 2);
+        assert.equal(await store.countSessions({ realm: "r1", userName: "alice", protocol: "vsphere" }), 1);
+        assert.equal(await store.countSessions({ realm: "r3" }), 0);
+      });
+
+      it("listSessions pages through a filtered list without skipping or repeating", async () => {
+        for (let n = 1; n <= 9; n++) {
+          await store.insertSession(session(n, { userName: n % 2 === 0 ? "even" : "odd" }));
+        }
+        const seen: number[] = [];
+        let after: number | null = null;
+        let pages = 0;
+        do {
+          const page: Awaited<ReturnType<Store["listSessions"]>> = await store.listSessions(
+            { userName: "odd" },
+            after,
+            2,
+          );
+          seen.push(...page.sessions.map((s) => s.number));
+          after = page.nextAfter;
+          pages++;
+        } while (after !== null && pages < 10);
+        assert.deepEqual(seen, [1, 3, 5, 7, 9]);
+        assert.equal(pages, 3);
+      });
+    });
+
+    describe("attributes", () => {
+      beforeEach(async () => {
+        await store.insertSession(session(1));
+        await store.insertSession(session(2));
+      });
+      const k1 = session(1).key;
+      const k2 = session(2).key;
+
+      it("getAttribute returns null for an absent attribute or an absent session", async () => {
+        assert.equal(await store.getAttribute(k1, "missing"), null);
+        assert.equal(await store.getAttribute(session(9).key, "missing"), null);
+      });
+
+      it("putAttribute stores a value that getAttribute returns, the empty string included", async () => {
+        assert.equal(await store.putAttribute(k1, "program", "state: 1\nünïcødé ✓", ROOMY), "ok");
+        assert.equal(await store.putAttribute(k1, "empty", "", ROOMY), "ok");
+        assert.equal(await store.getAttribute(k1, "program"), "state: 1\nünïcødé ✓");
+        assert.equal(await store.getAttribute(k1, "empty"), "");
+      });
+
+      it("putAttribute replaces an existing value", async () => {
+        await store.putAttribute(k1, "a", "old", ROOMY);
+        assert.equal(await store.putAttribute(k1, "a", "new", ROOMY), "ok");
+        assert.equal(await store.getAttribute(k1, "a"), "new");
+        assert.deepEqual(await store.listAttributes(k1), { a: "new" });
+      });
+
+      it("putAttribute on an absent session returns no-session and stores nothing", async () => {
+        const k9 = session(9).key;
+        assert.equal(await store.putAttribute(k9, "a", "1", ROOMY), "no-session");
+        assert.equal(await store.getAttribute(k9, "a"), null);
+        await store.insertSession(session(9));
+        assert.deepEqual(await store.listAttributes(k9), {});
+      });
+
+      it("deleteAttribute returns true when it deleted, false when there was nothing", async () => {
+        await store.putAttribute(k1, "a", "1", ROOMY);
+        await store.putAttribute(k1, "b", "2", ROOMY);
+        assert.equal(await store.deleteAttribute(k1, "a"), true);
+        assert.equal(await store.deleteAttribute(k1, "a"), false);
+        assert.equal(await store.getAttribute(k1, "a"), null);
+        assert.equal(await store.getAttribute(k1, "b"), "2");
+        assert.equal(await store.deleteAttribute(session(9).key, "a"), false);
+      });
+
+      it("listAttributes returns every attribute, and an empty object for a session without any or absent", async () => {
+        assert.deepEqual(await store.listAttributes(k1), {});
+        assert.deepEqual(await store.listAttributes(session(9).key), {});
+        await store.putAttribute(k1, "b", "2", ROOMY);
+        await store.putAttribute(k1, "a", "1", ROOMY);
+        await store.putAttribute(k1, "c", "", ROOMY);
+        assert.deepEqual(await store.listAttributes(k1), { a: "1", b: "2", c: "" });
+      });
+
+      it("attributes of two sessions never mix", async () => {
+        await store.putAttribute(k1, "shared", "one", ROOMY);
+        await store.putAttribute(k2, "shared", "two", ROOMY);
+        await store.putAttribute(k1, "only1", "x", ROOMY);
+        assert.equal(await store.getAttribute(k1, "shared"), "one");
+        assert.equal(await store.getAttribute(k2, "shared"), "two");
+        assert.equal(await store.getAttribute(k2, "only1"), null);
+        assert.deepEqual(await store.listAttributes(k2), { shared: "two" });
+        await store.deleteAttribute(k1, "shared");
+        assert.equal(await store.getAttribute(k2, "shared"), "two");
+        await store.takeSession(k2);
+        assert.deepEqual(await store.listAttributes(k1), { only1: "x" });
+      });
+
+      it("limits are per session: another session's attributes do not count", async () => {
+        const limits = { maxCount: 1, maxTotalBytes: 4 };
+        assert.equal(await store.putAttribute(k1, "a", "123", limits), "ok");
+        assert.equal(await store.putAttribute(k2, "a", "123", limits), "ok");
+      });
+
+      it("putAttribute returns limit when a new attribute would exceed maxCount, and changes nothing", async () => {
+        const limits = { maxCount: 2, maxTotalBytes: 100_000 };
+        assert.equal(await store.putAttribute(k1, "a", "1", limits), "ok");
+        assert.equal(await store.putAttribute(k1, "b", "2", limits), "ok");
+        assert.equal(await store.putAttribute(k1, "c", "3", limits), "limit");
+        assert.deepEqual(await store.listAttributes(k1), { a: "1", b: "2" });
+        // Replacing an existing attribute does not add to the count.
+        assert.equal(await store.putAttribute(k1, "a", "one", limits), "ok");
+        assert.deepEqual(await store.listAttributes(k1), { a: "one", b: "2" });
+      });
+
+      it("putAttribute counts UTF-8 bytes of names plus values against maxTotalBytes", async () => {
+        const limits = { maxCount: 100, maxTotalBytes: 3 };
+        // "n" (1 byte) + "é" (2 bytes) = 3 bytes: fits exactly.
+        assert.equal(await store.putAttribute(k1, "n", "é", limits), "ok");
+        // "m" + "" = 1 more byte: 4 > 3.
+        assert.equal(await store.putAttribute(k1, "m", "", limits), "limit");
+        // "é" + "a" is 2 characters but 3 bytes: 1 + 3 = 4 > 3.
+        assert.equal(await store.putAttribute(k1, "n", "éa", limits), "limit");
+        assert.deepEqual(await store.listAttributes(k1), { n: "é" });
+      });
+
+      it("replacing a value counts only the new size against maxTotalBytes", async () => {
+        const limits = { maxCount: 100, maxTotalBytes: 10 };
+        assert.equal(await store.putAttribute(k1, "a", "123456789", limits), "ok"); // 1 + 9 = 10
+        assert.equal(await store.putAttribute(k1, "a", "987654321", limits), "ok"); // still 10, not 20
+        assert.equal(await store.getAttribute(k1, "a"), "987654321");
+        assert.equal(await store.putAttribute(k1, "a", "1234567890", limits), "limit"); // 11
+        assert.equal(await store.getAttribute(k1, "a"), "987654321");
+        assert.equal(await store.putAttribute(k1, "a", "1", limits), "ok"); // shrinking frees room
+        assert.equal(await store.putAttribute(k1, "b", "1234567", limits), "ok"); // 2 + 8 = 10
+        assert.equal(await store.putAttribute(k1, "c", "", limits), "limit");
+        assert.deepEqual(await store.listAttributes(k1), { a: "1", b: "1234567" });
+      });
+    });
+
+    describe("directory", () => {
+      it("getRealm and getRealmById return null for an unknown realm, listRealms is empty", async () => {
+        assert.equal(await store.getRealm("nope"), null);
+        assert.equal(await store.getRealmById("00000000-0000-0000-0000-000000000000"), null);
+        assert.deepEqual(await store.listRealms(), []);
+      });
+
+      it("putRealm inserts a realm that round-trips by name and by id", async () => {
+        const r = realm("default", {
+          id: "00000000-0000-0000-0000-000000000000",
+          maxLifetimeSeconds: 86_400,
+          maxSessionsPerUser: 3,
+          maxSessionsPolicy: "evict-oldest",
+          allowSelfRegistration: true,
+          supportedLocales: [],
+        });
+        await store.putRealm(r);
+        assert.deepEqual(await store.getRealm("default"), r);
+        assert.deepEqual(await store.getRealmById(r.id), r);
+      });
+
+      it("putRealm replaces a realm of the same name", async () => {
+        await store.putRealm(realm("corp"));
+        const changed = realm("corp", { defaultLocale: "de_DE", idleTimeoutSeconds: 0, supportedLocales: ["de"] });
+        await store.putRealm(changed);
+        assert.deepEqual(await store.getRealm("corp"), changed);
+        assert.deepEqual(await store.listRealms(), [changed]);
+      });
+
+      it("putRealm rejects another realm's id with ALREADY_EXISTS and changes nothing", async () => {
+        const a = realm("alpha");
+        await store.putRealm(a);
+        await rejectsWith(store.putRealm(realm("beta", { id: a.id })), "ALREADY_EXISTS");
+        assert.equal(await store.getRealm("beta"), null);
+        assert.deepEqual(await store.getRealmById(a.id), a);
+      });
+
+      it("listRealms orders realms by name", async () => {
+        for (const n of ["zeta", "alpha", "mid"]) await store.putRealm(realm(n));
+        assert.deepEqual(
+          (await store.listRealms()).map((r) => r.name),
+          ["alpha", "mid", "zeta"],
+        );
+      });
+
+      it("getUser and getUserByNumber return null for an unknown user, listUsers is empty", async () => {
+        assert.equal(await store.getUser("default", "alice"), null);
+        assert.equal(await store.getUserByNumber("default", 1), null);
+        assert.deepEqual(await store.listUsers("default"), []);
+        assert.equal(await store.deleteUser("default", "alice"), false);
+      });
+
+      it("putUser inserts a user that round-trips by name and by number", async () => {
+        const alice = user("default", "alice", 1);
+        const bob = user("default", "bob", 2, { passwordHash: null, groups: [], privileges: [], disabled: true });
+        await store.putUser(alice);
+        await store.putUser(bob);
+        assert.deepEqual(await store.getUser("default", "alice"), alice);
+        assert.deepEqual(await store.getUserByNumber("default", 1), alice);
+        assert.deepEqual(await store.getUser("default", "bob"), bob);
+        assert.deepEqual(await store.getUserByNumber("default", 2), bob);
+      });
+
+      it("putUser replaces the user of the same realm and name, its number included", async () => {
+        await store.putUser(user("default", "alice", 1));
+        const changed = user("default", "alice", 5, { fullName: "Alice Changed", groups: ["a", "b"], disabled: true });
+        await store.putUser(changed);
+        assert.deepEqual(await store.listUsers("default"), [changed]);
+        assert.equal(await store.getUserByNumber("default", 1), null);
+        assert.deepEqual(await store.getUserByNumber("default", 5), changed);
+      });
+
+      it("putUser rejects another user's number in the same realm with ALREADY_EXISTS and changes nothing", async () => {
+        const alice = user("default", "alice", 1);
+        await store.putUser(alice);
+        await store.putUser(user("default", "bob", 2));
+        await rejectsWith(store.putUser(user("default", "carol", 1)), "ALREADY_EXISTS");
+        await rejectsWith(store.putUser(user("default", "bob", 1)), "ALREADY_EXISTS");
+        assert.equal(await store.getUser("default", "carol"), null);
+        assert.deepEqual(await store.getUserByNumber("default", 1), alice);
+        assert.deepEqual(await store.getUser("default", "bob"), user("default", "bob", 2));
+      });
+
+      it("users of different realms are separate: same name or number in two realms", async () => {
+        const a = user("r1", "alice", 1);
+        const b = user("r2", "alice", 1, { fullName: "Other Alice" });
+        await store.putUser(a);
+        await store.putUser(b);
+        assert.deepEqual(await store.getUser("r1", "alice"), a);
+        assert.deepEqual(await store.getUser("r2", "alice"), b);
+        assert.deepEqual(await store.getUserByNumber("r2", 1), b);
+        assert.equal(await store.deleteUser("r1", "alice"), true);
+        assert.deepEqual(await store.getUser("r2", "alice"), b);
+      });
+
+      it("listUsers returns one realm's users ordered by number", async () => {
+        await store.putUser(user("default", "carol", 30));
+        await store.putUser(user("default", "alice", 10));
+        await store.putUser(user("other", "zed", 1));
+        await store.putUser(user("default", "bob", 20));
+        assert.deepEqual(
+          (await store.listUsers("default")).map((u) => u.name),
+          ["alice", "bob", "carol"],
+        );
+      });
+
+      it("deleteUser returns true once, then false, and leaves sessions alone", async () => {
+        await store.putUser(user("default", "alice", 1));
+        await store.insertSession(session(1, { userName: "alice" }));
+        assert.equal(await store.deleteUser("default", "alice"), true);
+        assert.equal(await store.deleteUser("default", "alice"), false);
+        assert.equal(await store.getUser("default", "alice"), null);
+        assert.equal(await store.getUserByNumber("default", 1), null);
+        assert.deepEqual(await store.getSessionByKey(session(1).key), session(1, { userName: "alice" }));
+      });
+
+      it("getGroup returns null for an unknown group, listGroups is empty, deleteGroup is false", async () => {
+        assert.equal(await store.getGroup("default", "staff"), null);
+        assert.deepEqual(await store.listGroups("default"), []);
+        assert.equal(await store.deleteGroup("default", "staff"), false);
+      });
+
+      it("putGroup inserts, replaces by realm and name, and listGroups orders by number", async () => {
+        const admins = group("default", "admins", 20, { privileges: ["Directory.Manage", "System.Read"] });
+        const staff = group("default", "staff", 10);
+        await store.putGroup(admins);
+        await store.putGroup(staff);
+        await store.putGroup(group("other", "staff", 10, { privileges: [] }));
+        assert.deepEqual(await store.getGroup("default", "admins"), admins);
+        assert.deepEqual(await store.listGroups("default"), [staff, admins]);
+        const changed = group("default", "staff", 30, { privileges: [] });
+        await store.putGroup(changed);
+        assert.deepEqual(await store.listGroups("default"), [admins, changed]);
+        assert.deepEqual(await store.getGroup("other", "staff"), group("other", "staff", 10, { privileges: [] }));
+      });
+
+      it("putGroup rejects another group's number in the same realm with ALREADY_EXISTS", async () => {
+        await store.putGroup(group("default", "staff", 10));
+        await rejectsWith(store.putGroup(group("default", "admins", 10)), "ALREADY_EXISTS");
+        assert.equal(await store.getGroup("default", "admins"), null);
+        assert.deepEqual(await store.listGroups("default"), [group("default", "staff", 10)]);
+      });
+
+      it("deleteGroup returns true once, then false", async () => {
+        await store.putGroup(group("default", "staff", 10));
+        await store.putGroup(group("default", "admins", 20));
+        assert.equal(await store.deleteGroup("default", "staff"), true);
+        assert.equal(await store.deleteGroup("default", "staff"), false);
+        assert.equal(await store.getGroup("default", "staff"), null);
+        assert.deepEqual(await store.listGroups("default"), [group("default", "admins", 20)]);
+      });
+    });
+
+    describe("tickets", () => {
+      it("takeTicket returns a stored ticket exactly once", async () => {
+        const t = ticket("d1");
+        const local = ticket("d2", { kind: "local", sessionKey: null });
+        await store.insertTicket(t);
+        await store.insertTicket(local);
+        assert.deepEqual(await store.takeTicket("d1", "clone", 5_000), t);
+        assert.equal(await store.takeTicket("d1", "clone", 5_000), null);
+        assert.deepEqual(await store.takeTicket("d2", "local", 5_000), local);
+      });
+
+      it("takeTicket of an unknown digest returns null", async () => {
+        assert.equal(await store.takeTicket("nope", "local", 0), null);
+      });
+
+      it("takeTicket gives the ticket to at most one of several concurrent callers", async () => {
+        await store.insertTicket(ticket("d1"));
+        const results = await Promise.all(Array.from({ length: 5 }, () => store.takeTicket("d1", "clone", 5_000)));
+        assert.equal(results.filter((r) => r !== null).length, 1);
+      });
+
+      it("insertTicket rejects a duplicate digest with ALREADY_EXISTS", async () => {
+        await store.insertTicket(ticket("d1"));
+        await rejectsWith(store.insertTicket(ticket("d1", { kind: "local", userName: "mallory" })), "ALREADY_EXISTS");
+        assert.deepEqual(await store.takeTicket("d1", "clone", 5_000), ticket("d1"));
+      });
+
+      it("takeTicket of the wrong kind returns null and leaves the ticket for its own kind", async () => {
+        await store.insertTicket(ticket("d1", { kind: "local", sessionKey: null }));
+        assert.equal(await store.takeTicket("d1", "clone", 5_000), null);
+        assert.deepEqual(
+          await store.takeTicket("d1", "local", 5_000),
+          ticket("d1", { kind: "local", sessionKey: null }),
+        );
+      });
+
+      it("takeTicket of an expired ticket (expiresAt <= now) returns null and deletes it", async () => {
+        await store.insertTicket(ticket("d1", { expiresAt: 10_000 }));
+        assert.equal(await store.takeTicket("d1", "clone", 10_000), null);
+        // Gone: even an earlier clock cannot take it any more.
+        assert.equal(await store.takeTicket("d1", "clone", 0), null);
+        assert.equal(await store.deleteExpiredTickets(Number.MAX_SAFE_INTEGER), 0);
+      });
+
+      it("takeTicket just before expiresAt still succeeds", async () => {
+        await store.insertTicket(ticket("d1", { expiresAt: 10_000 }));
+        assert.deepEqual(await store.takeTicket("d1", "clone", 9_999), ticket("d1", { expiresAt: 10_000 }));
+      });
+
+      it("deleteExpiredTickets deletes tickets with expiresAt <= now and returns how many", async () => {
+        await store.insertTicket(ticket("d1", { expiresAt: 100 }));
+        await store.insertTicket(ticket("d2", { expiresAt: 200 }));
+        await store.insertTicket(ticket("d3", { expiresAt: 300 }));
+        assert.equal(await store.deleteExpiredTickets(50), 0);
+        assert.equal(await store.deleteExpiredTickets(200), 2);
+        assert.equal(await store.deleteExpiredTickets(200), 0);
+        assert.equal(await store.takeTicket("d2", "clone", 0), null);
+        assert.deepEqual(await store.takeTicket("d3", "clone", 0), ticket("d3", { expiresAt: 300 }));
+      });
+    });
+
+    describe("settings and audit", () => {
+      it("getSetting returns null for an absent setting", async () => {
+        assert.equal(await store.getSetting("service-message"), null);
+      });
+
+      it("putSetting round-trips JSON values and replaces the previous value", async () => {
+        const message = {
+          text: "Maintenance at 18:00",
+          byLocale: { de: "Wartung um 18:00" },
+          updatedAt: 5,
+          updatedBy: null,
+        };
+        await store.putSetting("service-message", message);
+        await store.putSetting("host-guid", "6f1c0e0e-7a52-4c1b-9f55-2d8c1c7d0a11");
+        await store.putSetting("numbers", [1, 2.5, { nested: [true, false, null] }]);
+        assert.deepEqual(await store.getSetting("service-message"), message);
+        assert.equal(await store.getSetting("host-guid"), "6f1c0e0e-7a52-4c1b-9f55-2d8c1c7d0a11");
+        assert.deepEqual(await store.getSetting("numbers"), [1, 2.5, { nested: [true, false, null] }]);
+        await store.putSetting("host-guid", { replaced: true });
+        assert.deepEqual(await store.getSetting("host-guid"), { replaced: true });
+      });
+
+      it("listAudit of an empty log returns an empty list", async () => {
+        assert.deepEqual(await store.listAudit(null, 10), []);
+      });
+
+      it("appendAudit stores entries that listAudit returns in order with increasing ids", async () => {
+        const entries = [
+          audit(1),
+          audit(2, { type: "terminated", actor: "root", protocol: null, detail: null }),
+          audit(3, { type: "message-updated", realm: null, userName: null, sessionKey: null, ipAddress: null }),
+        ];
+        for (const e of entries) await store.appendAudit(e);
+        const listed = await store.listAudit(null, 10);
+        assert.equal(listed.length, 3);
+        for (let i = 0; i < listed.length; i++) {
+          const { id, ...rest } = listed[i] as AuditEntry;
+          assert.equal(typeof id, "number");
+          assert.deepEqual(rest, entries[i]);
+          if (i > 0) assert.ok((id as number) > (listed[i - 1]?.id as number));
+        }
+      });
+
+      it("appendAudit ignores a given id: the store assigns its own", async () => {
+        await store.appendAudit({ ...audit(1), id: 7 });
+        await store.appendAudit({ ...audit(2), id: 7 });
+        const ids = (await store.listAudit(null, 10)).map((e) => e.id);
+        assert.equal(ids.length, 2);
+        assert.notEqual(ids[0], ids[1]);
+      });
+
+      it("listAudit pages with after and limit through several pages", async () => {
+        for (let at = 1; at <= 7; at++) await store.appendAudit(audit(at));
+        const seen: number[] = [];
+        let after: number | null = null;
+        for (let i = 0; i < 10; i++) {
+          const page: AuditEntry[] = await store.listAudit(after, 3);
+          assert.ok(page.length <= 3);
+          if (page.length === 0) break;
+          seen.push(...page.map((e) => e.at));
+          after = page[page.length - 1]?.id as number;
+        }
+        assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7]);
+        assert.deepEqual(await store.listAudit(after, 3), []);
+      });
+    });
+
+    describe("lifecycle", () => {
+      it("close is idempotent", async () => {
+        await store.close();
+        await store.close();
+      });
+    });
+  });
+}

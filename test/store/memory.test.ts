@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { createHash, randomUUID } from "node:crypto";
+import { describe, it } from "node:test";
+import type { SessionRecord } from "../../src/core/types.ts";
+import { createMemoryStore } from "../../src/store/memory.ts";
+import { storeContract } from "./contract.ts";
+
+storeContract("memory", async () => createMemoryStore());
+
+function digestOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function session(number: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    key: randomUUID(),
+    number,
+    secretDigest: digestOf(`secret-${number}-${Math.random()}`),
+    realm: "default",
+    userName: `user${number % 7}`,
+    impersonatedBy: null,
+    protocol: "api",
+    createdAt: 1_000,
+    loginAt: 1_000,
+    lastActiveAt: 1_000,
+    userActiveAt: null,
+    callCount: 0,
+    locale: "en",
+    messageLocale: "en",
+    client: { ipAddress: "127.0.0.1", userAgent: "test/1.0" },
+    idleTimeoutMs: 1_800_000,
+    expiresAt: null,
+    binding: null,
+    ...overrides,
+  };
+}
+
+describe("memory store", () => {
+  it("reuses slots after deletes and keeps every lookup right", async () => {
+    const store = createMemoryStore();
+    const records = new Map<number, SessionRecord>();
+    for (let n = 1; n <= 2_000; n++) {
+      const record = session(n, n % 3 === 0 ? { client: { name: "x" }, binding: { kind: "server", node: "a" } } : {});
+      records.set(n, record);
+      await store.insertSession(record);
+    }
+    // Delete every other session, then fill the freed slots with new ones.
+    for (let n = 1; n <= 2_000; n += 2) {
+      const record = records.get(n) as SessionRecord;
+      assert.deepEqual(await store.takeSession(record.key), record);
+      records.delete(n);
+    }
+    for (let n = 2_001; n <= 3_000; n++) {
+      const record = session(n, { userName: n % 2 ? null : "late", locale: `l${n % 5}`, expiresAt: 5_000 + n });
+      records.set(n, record);
+      await store.insertSession(record);
+    }
+    assert.equal(await store.countSessions({}), records.size);
+    for (const [n, record] of records) {
+      assert.deepEqual(await store.getSessionByKey(record.key), record);
+      assert.deepEqual(await store.getSessionByDigest(record.secretDigest), record);
+      assert.deepEqual(await store.getSessionByNumber(n), record);
+    }
+    for (let n = 1; n <= 2_000; n += 2) assert.equal(await store.getSessionByNumber(n), null);
+    const all: SessionRecord[] = [];
+    let after: number | null = null;
+    for (;;) {
+      const page = await store.listSessions({}, after, 333);
+      all.push(...page.sessions);
+      if (page.nextAfter === null) break;
+      after = page.nextAfter;
+    }
+    assert.deepEqual(
+      all,
+      [...records.values()].sort((a, b) => a.number - b.number),
+    );
+    const late = await store.listSessions({ userName: "late" }, null, 10_000);
+    assert.equal(late.sessions.length, 500);
+    assert.equal(await store.countSessions({ userName: "late" }), 500);
+    assert.equal(await store.countSessions({ realm: "default", protocol: "api" }), records.size);
+  });
+
+  it("takes exactly the expired few out of 200,000 sessions", async () => {
+    const store = createMemoryStore();
+    const expiring = new Set<string>();
+    for (let n = 1; n <= 200_000; n++) {
+      const soon = n % 40_000 === 7;
+      const record = session(n, {
+        lastActiveAt: soon ? 10_000 : 20_000 + n,
+        idleTimeoutMs: n % 2 ? 60_000 : null,
+        expiresAt: soon && n % 2 === 0 ? 50_000 : n % 2 ? null : 10_000_000,
+      });
+      if (soon) expiring.add(record.key);
+      await store.insertSession(record);
+    }
+    // Touch one that was about to expire: it must survive.
+    const touched = [...expiring][0] as string;
+    await store.applyActivity([{ key: touched, lastActiveAt: 100_000, calls: 1, userActiveAt: null }]);
+    expiring.delete(touched);
+    const taken = await store.takeExpiredSessions(75_000, 1_000);
+    assert.deepEqual(new Set(taken.map((s) => s.key)), expiring);
+    assert.deepEqual(await store.takeExpiredSessions(75_000, 1_000), []);
+    assert.equal(await store.countSessions({}), 200_000 - expiring.size);
+    assert.ok(await store.getSessionByKey(touched));
+  });
+
+  it("keeps keys and digests that are not in canonical form", async () => {
+    const store = createMemoryStore();
+    const odd = [
+      session(1, { key: "k1", secretDigest: "d1" }),
+      session(2, { key: randomUUID().toUpperCase(), secretDigest: digestOf("2").toUpperCase() }),
+      session(3, { key: "", secretDigest: `${digestOf("3")} ` }),
+      session(4, { key: "00000000-0000-0000-0000-00000000000g", secretDigest: "z".repeat(64) }),
+      session(5),
+    ];
+    for (const record of odd) await store.insertSession(record);
+    for (const record of odd) {
+      assert.deepEqual(await store.getSessionByKey(record.key), record);
+      assert.deepEqual(await store.getSessionByDigest(record.secretDigest), record);
+    }
+    assert.equal(await store.getSessionByKey((odd[1] as SessionRecord).key.toLowerCase()), null);
+    await assert.rejects(store.insertSession(session(6, { key: "k1" })), { code: "ALREADY_EXISTS" });
+    await assert.rejects(store.insertSession(session(6, { secretDigest: "d1" })), { code: "ALREADY_EXISTS" });
+    assert.deepEqual(await store.takeSession("k1"), odd[0]);
+    assert.equal(await store.getSessionByDigest("d1"), null);
+    await store.insertSession(session(7, { key: "k1", secretDigest: "d1" }));
+    assert.equal((await store.getSessionByDigest("d1"))?.number, 7);
+  });
+
+  it("hands out fresh records and copies", async () => {
+    const store = createMemoryStore();
+    const record = session(1, { client: { name: "c", version: "1" } });
+    await store.insertSession(record);
+    const got = (await store.getSessionByKey(record.key)) as SessionRecord;
+    got.client.name = "changed";
+    record.client.version = "2";
+    assert.deepEqual((await store.getSessionByKey(record.key))?.client, { name: "c", version: "1" });
+  });
+});
