@@ -24,6 +24,12 @@ export interface ProvisionResult {
 }
 
 export async function provision(engine: Engine, config: Config, adminPassword?: string): Promise<ProvisionResult> {
+  await provisionDirectory(engine, config);
+  return ensureAdmin(engine, adminPassword);
+}
+
+/** Creates or updates the realms, groups and users the configuration lists; the default realm always exists. */
+export async function provisionDirectory(engine: Engine, config: Config): Promise<void> {
   const realms = config.realms.length > 0 ? config.realms : [{ name: DEFAULT_REALM_NAME, users: [], groups: [] }];
   if (!realms.some((r) => r.name === DEFAULT_REALM_NAME || r.id === DEFAULT_REALM_ID)) {
     // The default realm always exists: it is the Parallels "System" realm and the vSphere default domain.
@@ -35,7 +41,10 @@ export async function provision(engine: Engine, config: Config, adminPassword?: 
     for (const group of groups) await engine.call(putGroup, LOCAL_ADMIN, { ...group, realm: realm.name });
     for (const user of users) await engine.call(putUser, LOCAL_ADMIN, { ...user, realm: realm.name, mode: "upsert" });
   }
+}
 
+/** Creates the bootstrap `admin` when the store has no user at all. */
+export async function ensureAdmin(engine: Engine, adminPassword?: string): Promise<ProvisionResult> {
   let anyUser = false;
   for (const realm of await engine.store.listRealms()) {
     if ((await engine.store.listUsers(realm.name)).length > 0) anyUser = true;

@@ -32,14 +32,7 @@ import type {
   TicketRecord,
   User,
 } from "../core/types.ts";
-import type {
-  AttributeLimits,
-  PutAttributeResult,
-  SessionFilter,
-  SessionPage,
-  SessionPatch,
-  Store,
-} from "./types.ts";
+import type { AttributeLimits, PutAttributeResult, SessionFilter, SessionPage, SessionPatch, Store } from "./types.ts";
 import { bindingFromText, bindingToText } from "./types.ts";
 
 // --- Interned strings --------------------------------------------------------------------------------
@@ -124,8 +117,7 @@ class ClientPool {
       name === this.lastName &&
       version === this.lastVersion &&
       ipAddress === this.lastIpAddress &&
-      userAgent === this.lastUserAgent &&
-      this.pool.count(this.lastId) > 0
+      userAgent === this.lastUserAgent
     ) {
       return this.pool.acquireId(this.lastId);
     }
@@ -146,7 +138,10 @@ class ClientPool {
 
   release(id: number): void {
     this.pool.release(id);
-    if (this.pool.count(id) === 0) this.infos[id] = undefined;
+    if (this.pool.count(id) > 0) return;
+    this.infos[id] = undefined;
+    // The id may be handed to another client now.
+    if (id === this.lastId) this.lastId = 0;
   }
 
   /** A fresh copy of the client with only the fields that were set. */
@@ -890,8 +885,7 @@ class MemoryStore implements Store {
   private record(slot: number): SessionRecord {
     const flags = this.flags[slot] as number;
     return {
-      key:
-        flags & FLAG_SIDE_KEY ? (this.sideKeys.get(slot) as string) : formatUuid(this.keyWords, slot * KEY_WORDS),
+      key: flags & FLAG_SIDE_KEY ? (this.sideKeys.get(slot) as string) : formatUuid(this.keyWords, slot * KEY_WORDS),
       number: this.number[slot] as number,
       secretDigest:
         flags & FLAG_SIDE_DIGEST
@@ -1207,7 +1201,10 @@ class MemoryStore implements Store {
       let child = 2 * at + 1;
       if (child >= length) break;
       const right = child + 1;
-      if (right < length && (this.heapKey[heap[right] as number] as number) < (this.heapKey[heap[child] as number] as number)) {
+      if (
+        right < length &&
+        (this.heapKey[heap[right] as number] as number) < (this.heapKey[heap[child] as number] as number)
+      ) {
         child = right;
       }
       const childSlot = heap[child] as number;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import type { SessionRecord } from "../../src/core/types.ts";
 import { createMemoryStore } from "../../src/store/memory.ts";
@@ -83,9 +83,11 @@ describe("memory store", () => {
   it("takes exactly the expired few out of 200,000 sessions", async () => {
     const store = createMemoryStore();
     const expiring = new Set<string>();
+    const digests = randomBytes(32 * 200_000).toString("hex");
     for (let n = 1; n <= 200_000; n++) {
       const soon = n % 40_000 === 7;
       const record = session(n, {
+        secretDigest: digests.slice((n - 1) * 64, n * 64),
         lastActiveAt: soon ? 10_000 : 20_000 + n,
         idleTimeoutMs: n % 2 ? 60_000 : null,
         expiresAt: soon && n % 2 === 0 ? 50_000 : n % 2 ? null : 10_000_000,
@@ -127,6 +129,31 @@ describe("memory store", () => {
     assert.equal((await store.getSessionByDigest("d1"))?.number, 7);
   });
 
+  it("keeps per-user lists and counts right when user names change", async () => {
+    const store = createMemoryStore();
+    const records = Array.from({ length: 30 }, (_, i) => session(i + 1, { userName: i % 3 ? "ann" : null }));
+    for (const record of records) await store.insertSession(record);
+    assert.equal(await store.countSessions({ userName: "ann" }), 20);
+    for (const record of records.slice(0, 12)) {
+      await store.updateSession(record.key, { userName: record.number % 2 ? "bob" : null });
+    }
+    await store.updateSession((records[29] as SessionRecord).key, { userName: "ann" });
+    await store.takeSession((records[28] as SessionRecord).key);
+    const ann = (await store.listSessions({ userName: "ann" }, null, 100)).sessions.map((s) => s.number);
+    assert.deepEqual(ann, [14, 15, 17, 18, 20, 21, 23, 24, 26, 27, 30]);
+    const bob = await store.listSessions({ userName: "bob", realm: "default" }, 3, 2);
+    assert.deepEqual(
+      bob.sessions.map((s) => s.number),
+      [5, 7],
+    );
+    assert.equal(bob.nextAfter, 7);
+    assert.equal(await store.countSessions({ userName: "bob" }), 6);
+    assert.equal(await store.countSessions({ userName: "bob", protocol: "api" }), 6);
+    assert.equal(await store.countSessions({ userName: "nobody" }), 0);
+    assert.equal(await store.countSessions({ realm: "default" }), 29);
+    assert.equal(await store.countSessions({ protocol: "vsphere" }), 0);
+  });
+
   it("hands out fresh records and copies", async () => {
     const store = createMemoryStore();
     const record = session(1, { client: { name: "c", version: "1" } });
@@ -135,5 +162,20 @@ describe("memory store", () => {
     got.client.name = "changed";
     record.client.version = "2";
     assert.deepEqual((await store.getSessionByKey(record.key))?.client, { name: "c", version: "1" });
+  });
+});
+
+describe("memory store clients", () => {
+  it("keeps each session's client right when interned clients are freed and reused", async () => {
+    const store = createMemoryStore();
+    const a = session(1, { client: { name: "a" } });
+    const b = session(2, { client: { name: "b", version: "2" } });
+    await store.insertSession(a);
+    await store.takeSession(a.key);
+    await store.insertSession(b);
+    const c = session(3, { client: { name: "a" } });
+    await store.insertSession(c);
+    assert.deepEqual((await store.getSessionByKey(b.key))?.client, { name: "b", version: "2" });
+    assert.deepEqual((await store.getSessionByKey(c.key))?.client, { name: "a" });
   });
 });
