@@ -40,3 +40,11 @@ export function digestSecret(secret: string): string {
 export function newSessionKey(): string {
   return randomUUID();
 }
+
+/**
+ * The stored digest of a local ticket. It binds the ticket to its user, so that the ticket tried as
+ * the password of anyone else matches nothing and stays usable by its owner.
+ */
+export function localTicketDigest(realm: string, userName: string, ticket: string): string {
+  return digestSecret(`local-ticket\u0000${realm}\u0000${userName}\u0000${ticket}`);
+}

@@ -100,19 +100,40 @@ export async function insertSession(ctx: OpContext, record: SessionRecord): Prom
 }
 
 /**
- * Applies the realm's cap on sessions per user after `session` was logged in: `deny` ends the new
- * session and refuses; `evict-oldest` ends the oldest others. Checking after the write (not before)
- * means two simultaneous logins can never both slip under the cap.
+ * Refuses a login under the realm's `deny` cap before anything changes: the user already holds
+ * `maxSessionsPerUser` sessions.
  */
-export async function enforceSessionCap(ctx: OpContext, realm: Realm, session: SessionRecord): Promise<void> {
+export async function checkSessionCap(ctx: OpContext, realm: Realm, userName: string): Promise<void> {
+  const cap = realm.maxSessionsPerUser;
+  if (cap === null || realm.maxSessionsPolicy !== "deny") return;
+  if ((await ctx.store.countSessions({ realm: realm.name, userName })) >= cap) throw capExceeded(cap);
+}
+
+function capExceeded(cap: number): SessionError {
+  return new SessionError("LIMIT_EXCEEDED", `A user of this realm may hold at most ${cap} sessions.`);
+}
+
+/**
+ * Applies the realm's cap on sessions per user after `session` was logged in. `deny` was checked
+ * before; checking again after the write catches two simultaneous logins that both passed, and the
+ * newer one is undone (its new session ended, or the caller's own session made anonymous again).
+ * `evict-oldest` ends the oldest others.
+ */
+export async function enforceSessionCap(
+  ctx: OpContext,
+  realm: Realm,
+  session: SessionRecord,
+  createdForLogin: boolean,
+): Promise<void> {
   const cap = realm.maxSessionsPerUser;
   if (cap === null || session.userName === null) return;
   const filter = { realm: realm.name, userName: session.userName };
   const count = await ctx.store.countSessions(filter);
   if (count <= cap) return;
   if (realm.maxSessionsPolicy === "deny") {
-    await ctx.endSession(session.key, "evicted", "Over the realm's limit of sessions per user.");
-    throw new SessionError("LIMIT_EXCEEDED", `A user of this realm may hold at most ${cap} sessions.`);
+    if (createdForLogin) await ctx.endSession(session.key, "evicted", "Over the realm's limit of sessions per user.");
+    else await ctx.store.updateSession(session.key, { userName: null, loginAt: null, impersonatedBy: null });
+    throw capExceeded(cap);
   }
   const others: SessionRecord[] = [];
   let after: number | null = null;

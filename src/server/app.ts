@@ -11,8 +11,9 @@ import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Clock } from "../core/clock.ts";
 import type { Config } from "../core/config.ts";
 import { createEngine, type Engine } from "../core/engine.ts";
+import { SessionError } from "../core/errors.ts";
 import type { PasswordHasher } from "../core/password.ts";
-import { API_PREFIX, apiPlugin } from "../protocols/api/plugin.ts";
+import { API_PREFIX, apiPlugin, sendError } from "../protocols/api/plugin.ts";
 import { createStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { createLocalTicketFiles } from "./local-tickets.ts";
@@ -81,7 +82,19 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Per-request log lines would cost more than a who-am-i itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false, allowUnionTypes: true } },
+    // No type coercion: a number where text belongs is refused, not converted. Query strings, which
+    // are always text, are declared as text and converted by the routes.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
+    // Attribute names travel in the path and may be as long as the configured limit.
+    routerOptions: { maxParamLength: 1024 },
+    // URLs the router cannot even read are answered in the JSON API's error form, without echoing them.
+    frameworkErrors: (_error, request, reply) => {
+      void sendError(
+        new SessionError("MALFORMED_REQUEST", "The request URL is malformed or too long."),
+        request,
+        reply,
+      );
+    },
     ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
   }) as unknown as FastifyInstance;
 

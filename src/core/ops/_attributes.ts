@@ -1,7 +1,6 @@
 /** Checks shared by the attribute operations. */
 
 import type { SessionLimits } from "../config.ts";
-import { SessionError } from "../errors.ts";
 import { type Input, invalid, requiredString } from "../validate.ts";
 
 /** Longest name accepted at all; the configured limit may be lower. */
@@ -14,11 +13,9 @@ export function parseAttributeName(input: Input): string {
   return name;
 }
 
+/** Refuses names longer than the configured limit, for reads too: such a name cannot exist. */
 export function checkAttributeName(name: string, limits: SessionLimits): void {
   if (name.length > limits.maxAttributeNameLength) {
-    throw new SessionError(
-      "LIMIT_EXCEEDED",
-      `An attribute name may hold at most ${limits.maxAttributeNameLength} characters.`,
-    );
+    throw invalid("name", `must be at most ${limits.maxAttributeNameLength} characters`);
   }
 }

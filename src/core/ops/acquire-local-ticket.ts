@@ -8,7 +8,7 @@
 import { resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
-import { digestSecret, generateSecret } from "../secrets.ts";
+import { generateSecret, localTicketDigest } from "../secrets.ts";
 import { asObject, onlyFields, optionalString, requiredString } from "../validate.ts";
 
 export const acquireLocalTicket = defineOperation({
@@ -34,7 +34,7 @@ export const acquireLocalTicket = defineOperation({
     const ticket = generateSecret("hex40");
     const expiresAt = ctx.clock.now() + ctx.limits.localTicketTtlSeconds * 1000;
     await ctx.store.insertTicket({
-      digest: digestSecret(ticket),
+      digest: localTicketDigest(realm.name, user.name, ticket),
       kind: "local",
       realm: realm.name,
       userName: user.name,

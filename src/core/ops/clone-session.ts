@@ -26,6 +26,14 @@ export const cloneSession = defineOperation({
       throw new SessionError("INVALID_LOGIN", "The clone ticket is unknown, used or expired.");
     }
     const realm = await ctx.realm(ticket.realm);
-    return completeLogin(ctx, realm, user, { ...input, realm: realm.name, newSession: true }, source.locale);
+    // A clone of an impersonated session stays marked with who is really behind it.
+    return completeLogin(
+      ctx,
+      realm,
+      user,
+      { ...input, realm: realm.name, newSession: true },
+      source.locale,
+      source.impersonatedBy,
+    );
   },
 });

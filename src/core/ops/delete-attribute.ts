@@ -3,7 +3,7 @@
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
 import { asObject, onlyFields } from "../validate.ts";
-import { parseAttributeName } from "./_attributes.ts";
+import { checkAttributeName, parseAttributeName } from "./_attributes.ts";
 
 export const deleteAttribute = defineOperation({
   name: "attributes.delete",
@@ -16,6 +16,7 @@ export const deleteAttribute = defineOperation({
   async run(ctx, input): Promise<{ deleted: boolean }> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");
+    checkAttributeName(input.name, ctx.limits);
     return { deleted: await ctx.store.deleteAttribute(session.key, input.name) };
   },
 });

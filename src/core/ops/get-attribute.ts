@@ -3,7 +3,7 @@
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
 import { asObject, onlyFields } from "../validate.ts";
-import { parseAttributeName } from "./_attributes.ts";
+import { checkAttributeName, parseAttributeName } from "./_attributes.ts";
 
 export const getAttribute = defineOperation({
   name: "attributes.get",
@@ -16,6 +16,7 @@ export const getAttribute = defineOperation({
   async run(ctx, input): Promise<{ name: string; value: string | null }> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");
+    checkAttributeName(input.name, ctx.limits);
     return { name: input.name, value: await ctx.store.getAttribute(session.key, input.name) };
   },
 });

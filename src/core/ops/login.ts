@@ -11,10 +11,11 @@ import { resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
 import { checkLocale } from "../locale.ts";
 import { defineOperation, type OpContext } from "../operation.ts";
-import { digestSecret } from "../secrets.ts";
+import { localTicketDigest } from "../secrets.ts";
 import { localizedMessage, readServiceMessage } from "../service-message.ts";
 import {
   buildSession,
+  checkSessionCap,
   enforceSessionCap,
   insertSession,
   type NewSessionOptions,
@@ -80,8 +81,8 @@ async function verifyCredentials(ctx: OpContext, realm: Realm, userName: string,
   const user = await ctx.store.getUser(realm.name, userName);
   const now = ctx.clock.now();
   // A local ticket works once as the password of the user it was made for (vSphere AcquireLocalTicket).
-  const ticket = await ctx.store.takeTicket(digestSecret(password), "local", now);
-  if (ticket && user && !user.disabled && ticket.realm === realm.name && ticket.userName === user.name) {
+  const ticket = await ctx.store.takeTicket(localTicketDigest(realm.name, userName, password), "local", now);
+  if (ticket && user && !user.disabled) {
     await ctx.ports.removeLocalTicket?.(user.name, password);
     return user;
   }
@@ -112,6 +113,7 @@ export async function completeLogin(
   impersonatedBy: string | null = null,
 ): Promise<LoginResult> {
   const current = ctx.caller.session;
+  await checkSessionCap(ctx, realm, user.name);
   let session: SessionRecord;
   let secret: string | undefined;
   if (current && !input.newSession) {
@@ -139,7 +141,7 @@ export async function completeLogin(
     session = built.record;
     secret = built.secret;
   }
-  await enforceSessionCap(ctx, realm, session);
+  await enforceSessionCap(ctx, realm, session, secret !== undefined);
   const message = await readServiceMessage(ctx.store);
   return {
     ...(secret === undefined ? {} : { secret }),

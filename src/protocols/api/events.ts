@@ -4,7 +4,8 @@
  * (`session-ended`, then the stream closes). A comment line every 15 s keeps proxies from closing an
  * idle stream and re-checks that the session still exists (another process may have ended it).
  *
- * The stream does not count as activity: an open stream alone never keeps a session alive.
+ * Opening the stream is one call like any other; keeping it open is not activity, so an open stream
+ * alone never keeps a session alive.
  *
  * @module
  */
@@ -28,7 +29,13 @@ const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
   "evicted",
 ]);
 
+/** Ends every open stream: the server is stopping, and open streams would hold its sockets. */
+export function closeAllStreams(streams: Set<() => void>): void {
+  for (const close of [...streams]) close();
+}
+
 export async function openEventStream(
+  streams: Set<() => void>,
   engine: Engine,
   context: CallContext,
   request: FastifyRequest,
@@ -55,6 +62,7 @@ export async function openEventStream(
   const close = () => {
     if (closed) return;
     closed = true;
+    streams.delete(close);
     unsubscribe();
     clearInterval(heartbeat);
     out.end();
@@ -91,6 +99,7 @@ export async function openEventStream(
       .catch((error: unknown) => request.log.error({ err: error }, "Could not check a streamed session"));
   }, HEARTBEAT_MS).unref();
 
+  streams.add(close);
   request.raw.on("close", close);
   const message = await readServiceMessage(engine.store);
   send("ready", { key, serviceMessage: localizedMessage(message, locale) });

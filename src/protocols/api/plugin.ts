@@ -18,7 +18,7 @@ import type { SessionRef } from "../../core/ops/index.ts";
 import * as ops from "../../core/ops/index.ts";
 import { isLoopbackAddress } from "../http-context.ts";
 import { errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
-import { openEventStream } from "./events.ts";
+import { closeAllStreams, openEventStream } from "./events.ts";
 import * as s from "./schemas.ts";
 
 export interface ApiPluginOptions {
@@ -90,9 +90,13 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: "/docs", indexPrefix: API_PREFIX });
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+
+  // Open event streams hold their sockets; end them when the server stops so that it can.
+  const streams = new Set<() => void>();
+  app.addHook("preClose", async () => closeAllStreams(streams));
   app.setNotFoundHandler((request, reply) =>
     sendError(new SessionError("UNKNOWN_METHOD", "No such route in the JSON API."), request, reply),
   );
@@ -105,6 +109,10 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.post(
     "/sessions",
     {
+      // The body is optional: a bodiless POST creates a session with the realm's defaults.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
       schema: {
         summary: "Create an anonymous session",
         tags: ["sessions"],
@@ -115,7 +123,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await call(ops.createSession, request, request.body ?? {})),
+    async (request, reply) => reply.code(201).send(await call(ops.createSession, request, request.body)),
   );
 
   app.post(
@@ -259,7 +267,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         produces: ["text/event-stream"],
       },
     },
-    async (request, reply) => openEventStream(engine, apiContext(request), request, reply),
+    async (request, reply) => openEventStream(streams, engine, apiContext(request), request, reply),
   );
 
   app.get(
@@ -352,7 +360,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
         },
       },
     },
-    async (request) => call(ops.listSessions, request, request.query),
+    async (request) => {
+      const query = request.query as Record<string, string | undefined>;
+      const integer = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+      return call(ops.listSessions, request, { ...query, after: integer(query.after), limit: integer(query.limit) });
+    },
   );
 
   app.get<{ Params: { key: string } }>(

@@ -210,8 +210,12 @@ export const listSessionsQuery = {
     realm: { type: "string", maxLength: 63 },
     userName: { type: "string", maxLength: 200 },
     protocol: { type: "string", enum: PROTOCOLS },
-    after: { type: "integer", minimum: 0, description: "The `nextAfter` of the previous page" },
-    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+    after: {
+      type: "string",
+      pattern: "^[0-9]{1,15}$",
+      description: "An integer: the `nextAfter` of the previous page",
+    },
+    limit: { type: "string", pattern: "^[0-9]{1,4}$", description: "An integer from 1 to 1000 (default 100)" },
   },
 } as const;
 
