@@ -1,0 +1,143 @@
+/**
+ * Child processes for the benchmarks: servers, the argon2 baseline and the memory script each run in a
+ * process of their own, so that the load generator, the parent and the thing measured never share an
+ * event loop.
+ *
+ * Protocol: a child prints whatever it likes on stdout; a line that starts with `{` and parses as JSON
+ * is a message. A server prints `{"ready":true,...}` once it listens and keeps running until it gets
+ * SIGTERM or its stdin closes (so a child never outlives a parent that died). Every child also has a
+ * hard deadline after which it is killed.
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface ChildOptions {
+  /** Extra flags for node itself (before the script), e.g. `--expose-gc`. */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  /** Kill the child after this many ms whatever it is doing. */
+  timeoutMs: number;
+  /** Prefix for the child's stderr lines, which are passed through. */
+  label: string;
+}
+
+export interface RunningChild<T> {
+  /** The child's `ready` message. */
+  info: T;
+  pid: number;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when the child has exited. */
+  stop(): Promise<void>;
+}
+
+/** Every child still running, so that the parent can end them on its way out. */
+const live = new Set<ChildProcess>();
+
+export function killAllChildren(): void {
+  for (const child of live) child.kill("SIGKILL");
+}
+
+function launch(script: string, args: string[], options: ChildOptions): ChildProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", script, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
+  live.add(child);
+  const timer = setTimeout(() => {
+    process.stderr.write(`[${options.label}] still running after ${options.timeoutMs} ms: killed\n`);
+    child.kill("SIGKILL");
+  }, options.timeoutMs);
+  timer.unref();
+  child.once("exit", () => {
+    clearTimeout(timer);
+    live.delete(child);
+  });
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
+    process.stderr.write(`[${options.label}] ${line}\n`);
+  });
+  return child;
+}
+
+function messages(child: ChildProcess, onMessage: (message: Record<string, unknown>) => void): void {
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    try {
+      onMessage(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // Not a message: ignore.
+    }
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+/** Starts a long-running child and resolves with its `ready` message. */
+export function startChild<T>(script: string, args: string[], options: ChildOptions): Promise<RunningChild<T>> {
+  const child = launch(script, args, options);
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    messages(child, (message) => {
+      if (ready || message.ready !== true) return;
+      ready = true;
+      resolve({
+        info: message as T,
+        pid: child.pid ?? -1,
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill("SIGTERM");
+          const forced = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          await exited(child);
+          clearTimeout(forced);
+        },
+      });
+    });
+    child.once("exit", (code, signal) => {
+      if (!ready) reject(new Error(`${options.label} exited before it was ready (code ${code}, signal ${signal})`));
+    });
+  });
+}
+
+/** Runs a child to completion and resolves with the last JSON message it printed. */
+export async function runChild<T>(script: string, args: string[], options: ChildOptions): Promise<T> {
+  const child = launch(script, args, options);
+  let last: Record<string, unknown> | undefined;
+  messages(child, (message) => {
+    last = message;
+  });
+  child.stdin?.end();
+  const code = await exited(child);
+  if (code !== 0 || last === undefined) throw new Error(`${options.label} failed (exit code ${code})`);
+  return last as T;
+}
+
+/** For children: exits when the parent goes away (stdin closes) or after `maxMs`, running `cleanup` first. */
+export function exitWithParent(cleanup: () => Promise<void>, maxMs: number): void {
+  let exiting = false;
+  const exit = (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    cleanup().then(
+      () => process.exit(code),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => exit(0));
+  process.on("SIGINT", () => exit(0));
+  process.stdin.on("end", () => exit(0));
+  process.stdin.on("error", () => exit(0));
+  process.stdin.resume();
+  setTimeout(() => {
+    console.error(`lifetime of ${maxMs} ms reached: exiting`);
+    exit(1);
+  }, maxMs).unref();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,99 @@
+/**
+ * Scenario `logins`: password logins per second over `POST /api/v1/login`, with the real argon2id cost
+ * (buildApp's default hasher: 19 MiB, 2 passes, 1 lane).
+ *
+ * Why: a login is dominated by one argon2id verification by design, so the question is not "how
+ * fast" but "how much does sessiond add around it". The baseline is raw `@node-rs/argon2` verify
+ * throughput with the same parameters in a child process of its own, with as many verifications in
+ * flight as the generator has connections, so that libuv's thread pool keeps both cores busy.
+ * Each login creates a session; at about a hundred a second the run stays bounded. The two are
+ * measured in interleaved rounds and the median round of each is reported.
+ *
+ * Target: sessiond ≥ 0.9 × the baseline.
+ */
+
+import { join } from "node:path";
+import type { BenchOptions } from "./lib/options.ts";
+import { runChild } from "./lib/proc.ts";
+import { fmt, line, median, round, verdict } from "./lib/report.ts";
+import { startSessiond } from "./lib/servers.ts";
+import type { WrkResult } from "./lib/wrk.ts";
+import { warmAndMeasure } from "./whoami.ts";
+
+export const LOGINS_TARGET = 0.9;
+
+export interface Argon2Baseline {
+  verifies: number;
+  seconds: number;
+  perSecond: number;
+  concurrency: number;
+  threadPoolSize: number;
+}
+
+export interface LoginsResult {
+  connections: number;
+  durationS: number;
+  baseline: Argon2Baseline;
+  sessiond: WrkResult;
+  ratio: number;
+  target: number;
+  met: boolean;
+  rounds: { sessiond: number[]; baseline: number[] };
+}
+
+/** Raw argon2id verifications; `warmupS` 0 and a long duration make it a background load. */
+export function runArgon2Baseline(concurrency: number, durationS: number, warmupS: number): Promise<Argon2Baseline> {
+  return runChild<Argon2Baseline>(
+    join(import.meta.dirname, "lib", "argon2-baseline.ts"),
+    ["--concurrency", String(concurrency), "--duration", String(durationS), "--warmup", String(warmupS)],
+    { label: "argon2-baseline", timeoutMs: (durationS + warmupS + 60) * 1000 },
+  );
+}
+
+export async function runLogins(options: BenchOptions): Promise<LoginsResult> {
+  const sessiond = await startSessiond(options, "logins");
+  const runs = { sessiond: [] as WrkResult[], baseline: [] as Argon2Baseline[] };
+  try {
+    // Interleaved rounds: the baseline process runs while the (idle) server waits, then the reverse.
+    for (let i = 0; i < options.rounds; i++) {
+      runs.baseline.push(await runArgon2Baseline(options.loginConnections, options.durationS, options.warmupS));
+      runs.sessiond.push(
+        await warmAndMeasure(options, {
+          url: `${sessiond.url}/api/v1/login`,
+          mode: "login",
+          listFile: sessiond.usersFile,
+          password: sessiond.password,
+          connections: options.loginConnections,
+          threads: 1,
+        }),
+      );
+    }
+  } finally {
+    await sessiond.stop();
+  }
+
+  const measured = median(runs.sessiond, (r) => r.requestsPerSecond);
+  const baseline = median(runs.baseline, (r) => r.perSecond);
+  const ratio = round(measured.requestsPerSecond / baseline.perSecond);
+  const met = ratio >= LOGINS_TARGET;
+  line(
+    "logins",
+    `sessiond ${fmt(measured.requestsPerSecond, 1)} logins/s (p50 ${measured.latencyMs.p50} ms) | ` +
+      `baseline argon2id verify ${fmt(baseline.perSecond, 1)}/s | ratio ${ratio.toFixed(2)} (target ≥ ${LOGINS_TARGET}) ${verdict(met)}`,
+  );
+  const errors = runs.sessiond.reduce((sum, r) => sum + r.errors, 0);
+  if (errors > 0) line("logins", `WARNING: ${errors} failed logins`);
+  return {
+    connections: options.loginConnections,
+    durationS: options.durationS,
+    baseline,
+    sessiond: measured,
+    ratio,
+    target: LOGINS_TARGET,
+    met,
+    rounds: {
+      sessiond: runs.sessiond.map((r) => r.requestsPerSecond),
+      baseline: runs.baseline.map((r) => r.perSecond),
+    },
+  };
+}
