@@ -19,13 +19,26 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseConfig } from "../../src/core/config.ts";
-import { putUser } from "../../src/core/ops/index.ts";
-import { digestSecret } from "../../src/core/secrets.ts";
 import type { SessionRecord } from "../../src/core/types.ts";
-import { buildApp } from "../../src/server/app.ts";
-import { LOCAL_ADMIN } from "../../src/server/provision.ts";
 import { exitWithParent } from "./proc.ts";
+
+// The server under test is the compiled build in dist/, as `npm start` runs it, not the sources
+// through tsx (whose transpiled output adds work to every call). bench/run.ts builds it first.
+type Modules = [
+  typeof import("../../src/core/config.ts"),
+  typeof import("../../src/core/ops/index.ts"),
+  typeof import("../../src/core/secrets.ts"),
+  typeof import("../../src/server/app.ts"),
+  typeof import("../../src/server/provision.ts"),
+];
+const dist = (path: string) => new URL(`../../dist/${path}`, import.meta.url).href;
+const [{ parseConfig }, { putUser }, { digestSecret }, { buildApp }, { LOCAL_ADMIN }] = (await Promise.all([
+  import(dist("core/config.js")),
+  import(dist("core/ops/index.js")),
+  import(dist("core/secrets.js")),
+  import(dist("server/app.js")),
+  import(dist("server/provision.js")),
+])) as Modules;
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +56,7 @@ export const BENCH_PASSWORD = "bench-password-0123456789";
 const dataDir = mkdtempSync(join(tmpdir(), "sessiond-bench-"));
 const config = parseConfig({
   dataDir,
-  store: { driver: "sqlite" },
+  store: { driver: process.env.BENCH_STORE === "memory" ? "memory" : "sqlite" },
   http: { host: "127.0.0.1", port: 0 },
   log: { level: "warn" },
 });

@@ -411,6 +411,10 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
     db.pragma(`synchronous = ${options.durability === "full" ? "FULL" : "NORMAL"}`);
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
+    // Keep the hot part of the database in memory: a 64 MiB page cache and memory-mapped reads, so a
+    // lookup by digest does not cost a read() system call per page.
+    db.pragma("cache_size = -65536");
+    db.pragma("mmap_size = 268435456");
     migrate(db);
     return db;
   } catch (error) {

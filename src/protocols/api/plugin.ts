@@ -9,7 +9,6 @@
  */
 
 import swagger from "@fastify/swagger";
-import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
@@ -17,6 +16,7 @@ import type { CallContext, Operation } from "../../core/operation.ts";
 import type { SessionRef } from "../../core/ops/index.ts";
 import * as ops from "../../core/ops/index.ts";
 import { isLoopbackAddress } from "../http-context.ts";
+import { renderDocsPage } from "./docs-page.ts";
 import { errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
 import { closeAllStreams, openEventStream } from "./events.ts";
 import * as s from "./schemas.ts";
@@ -90,7 +90,6 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs", indexPrefix: API_PREFIX });
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
 
@@ -105,6 +104,11 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     engine.call(op, apiContext(request), input);
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  let docsPage: string | undefined;
+  app.get("/docs", { schema: { hide: true } }, async (_request, reply) => {
+    docsPage ??= renderDocsPage(app.swagger() as Parameters<typeof renderDocsPage>[0]);
+    return reply.type("text/html; charset=utf-8").send(docsPage);
+  });
 
   app.post(
     "/sessions",

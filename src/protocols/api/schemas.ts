@@ -70,20 +70,18 @@ export const sessionSchema = {
   },
 } as const;
 
-export const userSchema = {
-  $id: "User",
-  type: "object",
-  properties: {
-    realm: { type: "string" },
-    number: { type: "integer" },
-    name: { type: "string" },
-    fullName: { type: "string" },
-    groups: { type: "array", items: { type: "string" } },
-    privileges: { type: "array", items: { type: "string" } },
-    disabled: { type: "boolean" },
-    createdAt: epochMs,
-  },
+const userProperties = {
+  realm: { type: "string" },
+  number: { type: "integer" },
+  name: { type: "string" },
+  fullName: { type: "string" },
+  groups: { type: "array", items: { type: "string" } },
+  privileges: { type: "array", items: { type: "string" } },
+  disabled: { type: "boolean" },
+  createdAt: epochMs,
 } as const;
+
+export const userSchema = { $id: "User", type: "object", properties: userProperties } as const;
 
 export const loginResultSchema = {
   $id: "LoginResult",
@@ -261,7 +259,8 @@ export const whoAmISchema = {
   type: "object",
   properties: {
     session: { $ref: "Session#" },
-    user: { anyOf: [{ $ref: "User#" }, { type: "null" }] },
+    // Not `anyOf`: the serialiser would validate each branch on every response to choose one.
+    user: { type: ["object", "null"], properties: userProperties },
     privileges: { type: "array", items: { type: "string", enum: PRIVILEGES } },
   },
 } as const;
