@@ -22,7 +22,14 @@ import { createArgon2Hasher, createDecoyHash, type PasswordHasher } from "./pass
 import { ALL_PRIVILEGES, effectivePrivileges, type Privilege, requirePrivilege } from "./privileges.ts";
 import { digestSecret } from "./secrets.ts";
 import { expiryReason } from "./session.ts";
-import { DEFAULT_REALM_ID, type EndReason, type Realm, type SessionRecord, type User } from "./types.ts";
+import {
+  type ActivityDelta,
+  DEFAULT_REALM_ID,
+  type EndReason,
+  type Realm,
+  type SessionRecord,
+  type User,
+} from "./types.ts";
 
 /** The subset of a pino logger the engine uses. */
 export interface EngineLogger {
@@ -70,6 +77,8 @@ export interface Engine {
 
 const DIRECTORY_CACHE_MS = 1000;
 const SWEEP_BATCH = 500;
+/** Sessions whose activity is written in one store call; small enough to keep each call short. */
+const FLUSH_BATCH = 200;
 
 const noopLogger: EngineLogger = { error() {}, warn() {}, info() {} };
 
@@ -308,16 +317,29 @@ export function createEngine(options: EngineOptions): Engine {
     if (flushing !== undefined) return flushing;
     const deltas = activity.drain();
     if (deltas.length === 0) return;
-    flushing = store
-      .applyActivity(deltas)
-      .catch((error: unknown) => {
-        activity.restore(deltas);
-        log.error({ err: error }, "Could not write session activity; will retry");
-      })
-      .finally(() => {
-        flushing = undefined;
-      });
+    flushing = writeActivity(deltas).finally(() => {
+      flushing = undefined;
+    });
     return flushing;
+  }
+
+  /**
+   * Writes activity in small batches and lets other work run between them: one large synchronous
+   * write (SQLite) would stall every request for its whole length, once per flush.
+   */
+  async function writeActivity(deltas: ActivityDelta[]): Promise<void> {
+    for (let start = 0; start < deltas.length; start += FLUSH_BATCH) {
+      const batch = deltas.slice(start, start + FLUSH_BATCH);
+      try {
+        await store.applyActivity(batch);
+        activity.settle(batch);
+      } catch (error) {
+        activity.restore(deltas.slice(start));
+        log.error({ err: error }, "Could not write session activity; will retry");
+        return;
+      }
+      if (start + FLUSH_BATCH < deltas.length) await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async function sweepOnce(): Promise<number> {

@@ -6,6 +6,8 @@
  */
 
 import { mkdirSync, readFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { isAbsolute, join } from "node:path";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Clock } from "../core/clock.ts";
@@ -13,6 +15,7 @@ import type { Config } from "../core/config.ts";
 import { createEngine, type Engine } from "../core/engine.ts";
 import { SessionError } from "../core/errors.ts";
 import type { PasswordHasher } from "../core/password.ts";
+import { createWhoAmIFastPath } from "../protocols/api/fast-path.ts";
 import { API_PREFIX, apiPlugin, sendError } from "../protocols/api/plugin.ts";
 import { createStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
@@ -73,7 +76,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     });
   }
   const tls = config.http.tls;
+  // Set once the engine exists: the who-am-i fast path runs before Fastify sees a request.
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      if (!fastPath?.(req, res)) handler(req, res);
+    };
+    return tls
+      ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, listener)
+      : createHttpServer(listener);
+  };
   const http = Fastify({
+    serverFactory: serve,
     logger: {
       level: config.log.level,
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
@@ -95,7 +109,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         reply,
       );
     },
-    ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
   }) as unknown as FastifyInstance;
 
   const engine = createEngine({
@@ -107,6 +120,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ...(options.hasher ? { hasher: options.hasher } : {}),
     ports: createLocalTicketFiles({ dataDir: config.dataDir, ttlMs: config.sessions.localTicketTtlSeconds * 1000 }),
   });
+
+  fastPath = createWhoAmIFastPath(engine, http.log);
 
   http.get("/healthz", async () => {
     await store.getSetting("healthz");

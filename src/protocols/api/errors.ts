@@ -39,4 +39,11 @@ export function statusOf(code: ErrorCode): number {
   return HTTP_STATUS[code];
 }
 
+/** The `WWW-Authenticate` challenge that goes with a 401, or undefined for other errors. */
+export function authChallenge(code: ErrorCode): Record<string, string> | undefined {
+  return code === "NOT_AUTHENTICATED" || code === "INVALID_LOGIN"
+    ? { "www-authenticate": 'Bearer realm="sessiond"' }
+    : undefined;
+}
+
 export { ERROR_CODES };

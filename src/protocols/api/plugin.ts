@@ -17,7 +17,7 @@ import type { SessionRef } from "../../core/ops/index.ts";
 import * as ops from "../../core/ops/index.ts";
 import { isLoopbackAddress } from "../http-context.ts";
 import { renderDocsPage } from "./docs-page.ts";
-import { errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
+import { authChallenge, errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
 import { closeAllStreams, openEventStream } from "./events.ts";
 import * as s from "./schemas.ts";
 
@@ -27,8 +27,8 @@ export interface ApiPluginOptions {
 
 export const API_PREFIX = "/api/v1";
 
-function bearerSecret(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
+/** The secret of an `Authorization: Bearer <secret>` header, or undefined. */
+export function bearerFromHeader(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer[ ]+(\S{1,512})\s*$/i.exec(header);
   return match?.[1];
@@ -38,7 +38,7 @@ function bearerSecret(request: FastifyRequest): string | undefined {
 export function apiContext(request: FastifyRequest): CallContext {
   return {
     protocol: "api",
-    secret: bearerSecret(request),
+    secret: bearerFromHeader(request.headers.authorization),
     ipAddress: request.ip,
     userAgent: request.headers["user-agent"],
     isLoopback: isLoopbackAddress(request.socket.remoteAddress),
@@ -65,9 +65,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     request.log.error({ err: error }, "Unexpected error in the JSON API");
     sessionError = INTERNAL_ERROR;
   }
-  if (sessionError.code === "NOT_AUTHENTICATED" || sessionError.code === "INVALID_LOGIN") {
-    reply.header("www-authenticate", 'Bearer realm="sessiond"');
-  }
+  const challenge = authChallenge(sessionError.code);
+  if (challenge) reply.headers(challenge);
   return reply.code(status ?? statusOf(sessionError.code)).send(errorBody(sessionError));
 }
 
