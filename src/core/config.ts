@@ -10,7 +10,7 @@
 import { SessionError } from "./errors.ts";
 import { isWellFormedLocale } from "./locale.ts";
 import { isPrivilege, type Privilege } from "./privileges.ts";
-import { DEFAULT_REALM_ID, DEFAULT_REALM_NAME, type SessionCapPolicy } from "./types.ts";
+import type { SessionCapPolicy } from "./types.ts";
 import { GUID_PATTERN, NAME_PATTERN, REALM_NAME_PATTERN } from "./validate.ts";
 
 export interface TlsConfig {
@@ -332,19 +332,4 @@ export function parseConfig(value: unknown): Config {
     if (raw[name] !== undefined) config.frontDoors[name] = object(raw[name], name);
   }
   return config;
-}
-
-/** The realm settings for a realm named in the configuration, with defaults applied. */
-export function realmDefaults(name: string): {
-  id: string;
-  defaultLocale: string;
-  supportedLocales: string[];
-  idleTimeoutSeconds: number;
-} {
-  return {
-    id: name === DEFAULT_REALM_NAME ? DEFAULT_REALM_ID : "",
-    defaultLocale: "en",
-    supportedLocales: ["en"],
-    idleTimeoutSeconds: 1800,
-  };
 }
