@@ -8,10 +8,9 @@
  * The last line of output is JSON: { sessions, bytesPerSession, heapUsedDelta, arrayBuffersDelta }.
  */
 
-import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import type { SessionRecord } from "../src/core/types.ts";
 import { createMemoryStore } from "../src/store/memory.ts";
+import { benchSession } from "./lib/bench-session.ts";
 
 const { values } = parseArgs({ options: { sessions: { type: "string", default: "1000000" } } });
 const sessions = Number(values.sessions);
@@ -31,18 +30,17 @@ function settle(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
-const USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
 const now = Date.now();
 
 const store = createMemoryStore();
 // Warm up the code paths so that compiled code is not counted against the sessions.
 const warm = createMemoryStore();
-for (let i = 0; i < 1_000; i++) await warm.insertSession(makeSession(i + 1));
+for (let i = 0; i < 1_000; i++) await warm.insertSession(benchSession(i + 1, now));
 
 const before = settle();
 const started = performance.now();
 for (let i = 0; i < sessions; i++) {
-  await store.insertSession(makeSession(await store.nextSessionNumber()));
+  await store.insertSession(benchSession(await store.nextSessionNumber(), now));
 }
 const insertMs = performance.now() - started;
 const after = settle();
@@ -61,26 +59,3 @@ console.log(
     arrayBuffersDelta,
   }),
 );
-
-function makeSession(number: number): SessionRecord {
-  return {
-    key: randomUUID(),
-    number,
-    secretDigest: randomBytes(32).toString("hex"),
-    realm: "default",
-    userName: USERS[number % USERS.length] as string,
-    impersonatedBy: null,
-    protocol: "api",
-    createdAt: now,
-    loginAt: now,
-    lastActiveAt: now,
-    userActiveAt: null,
-    callCount: 0,
-    locale: "en",
-    messageLocale: "en",
-    client: { ipAddress: "127.0.0.1", userAgent: "bench/1.0" },
-    idleTimeoutMs: 1_800_000,
-    expiresAt: null,
-    binding: null,
-  };
-}

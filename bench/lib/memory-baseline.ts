@@ -9,9 +9,9 @@
  * Prints one JSON line: { sessions, bytesPerSession }.
  */
 
-import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { SessionRecord } from "../../src/core/types.ts";
+import { benchSession } from "./bench-session.ts";
 
 const { values } = parseArgs({ options: { sessions: { type: "string", default: "1000000" } } });
 const sessions = Number(values.sessions);
@@ -23,42 +23,18 @@ function settle(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
-const USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
 const now = Date.now();
-
-function makeSession(number: number): SessionRecord {
-  return {
-    key: randomUUID(),
-    number,
-    secretDigest: randomBytes(32).toString("hex"),
-    realm: "default",
-    userName: USERS[number % USERS.length] as string,
-    impersonatedBy: null,
-    protocol: "api",
-    createdAt: now,
-    loginAt: now,
-    lastActiveAt: now,
-    userActiveAt: null,
-    callCount: 0,
-    locale: "en",
-    messageLocale: "en",
-    client: { ipAddress: "127.0.0.1", userAgent: "bench/1.0" },
-    idleTimeoutMs: 1_800_000,
-    expiresAt: null,
-    binding: null,
-  };
-}
 
 const warm = new Map<string, SessionRecord>();
 for (let i = 0; i < 1_000; i++) {
-  const s = makeSession(i + 1);
+  const s = benchSession(i + 1, now);
   warm.set(s.secretDigest, s);
 }
 
 const before = settle();
 const map = new Map<string, SessionRecord>();
 for (let i = 0; i < sessions; i++) {
-  const s = makeSession(i + 1);
+  const s = benchSession(i + 1, now);
   map.set(s.secretDigest, s);
 }
 const after = settle();
