@@ -141,7 +141,10 @@ export function createEngine(options: EngineOptions): Engine {
     const cached = realmCache.get(name);
     if (cached && now - cached.at < DIRECTORY_CACHE_MS) return cached.realm;
     const realm = await store.getRealm(name);
-    realmCache.set(name, { realm, at: now });
+    // Only realms that exist are cached: names of missing ones come from callers (an httpkom
+    // `server_id` in a URL) and caching each would let the cache grow without bound.
+    if (realm) realmCache.set(name, { realm, at: now });
+    else realmCache.delete(name);
     return realm;
   }
 
@@ -211,9 +214,15 @@ export function createEngine(options: EngineOptions): Engine {
 
   async function authenticate(context: CallContext): Promise<Caller> {
     if (context.trusted) return { context, session: null, user: null, privileges: new Set(ALL_PRIVILEGES) };
+    if (context.realm !== undefined && !(await realmByName(context.realm))) {
+      throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: context.realm } });
+    }
     if (!context.secret) return anonymous(context);
     const stored = await store.getSessionByDigest(digestSecret(context.secret));
     if (!stored) return anonymous(context);
+    // Addressed under another realm (an httpkom id used under a foreign `server_id`), the session
+    // counts as none there. It is neither ended nor touched: under its own realm it still works.
+    if (context.realm !== undefined && stored.realm !== context.realm) return anonymous(context);
     const now = clock.now();
     const session = activity.merge(stored);
     const reason = deathReason(session, now);
@@ -297,11 +306,15 @@ export function createEngine(options: EngineOptions): Engine {
 
   async function call<I, O>(op: Operation<I, O>, callContext: CallContext, input?: unknown): Promise<O> {
     const caller = await authenticate(callContext);
+    // `details.reason` tells "no live session at all" from "a session, but not logged in": some wire
+    // forms answer them differently (httpkom: 403 and 401).
     if (op.auth !== "none" && !caller.session && !callContext.trusted) {
-      throw new SessionError("NOT_AUTHENTICATED");
+      throw new SessionError("NOT_AUTHENTICATED", undefined, { details: { reason: "no-session" } });
     }
     if (op.auth === "user" && !caller.user && !callContext.trusted) {
-      throw new SessionError("NOT_AUTHENTICATED", "This operation needs a logged-in session: log in first.");
+      throw new SessionError("NOT_AUTHENTICATED", "This operation needs a logged-in session: log in first.", {
+        details: { reason: "login-required" },
+      });
     }
     if (op.privilege) requirePrivilege(caller.privileges, op.privilege);
     const parsed = op.parse(input);

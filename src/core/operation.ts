@@ -28,6 +28,11 @@ export interface CallContext {
   /** The open connection this call arrived on (see `engine.openConnection`), for connection-bound sessions. */
   connectionId?: string | undefined;
   /**
+   * The realm the request addresses, when the front door names one (httpkom's `server_id`). An
+   * unknown realm is `NOT_FOUND` (details: `realm`); a session of another realm counts as no session.
+   */
+  realm?: string | undefined;
+  /**
    * Set only by in-process code (the command line working on its own data directory, start-up
    * tasks): the call runs with every privilege and without a session. Front doors never set it.
    */

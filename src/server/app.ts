@@ -17,6 +17,8 @@ import { SessionError } from "../core/errors.ts";
 import type { PasswordHasher } from "../core/password.ts";
 import { createWhoAmIFastPath } from "../protocols/api/fast-path.ts";
 import { API_PREFIX, apiPlugin, sendError } from "../protocols/api/plugin.ts";
+import { httpkomPlugin } from "../protocols/httpkom/plugin.ts";
+import { parseHttpkomSettings } from "../protocols/httpkom/settings.ts";
 import { createStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { createLocalTicketFiles } from "./local-tickets.ts";
@@ -66,6 +68,8 @@ export function resolveDataPath(config: Config, path: string): string {
 }
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
+  // Checked before anything is opened: a bad setting stops the start with a message naming it.
+  const httpkom = parseHttpkomSettings(config.frontDoors.httpkom);
   let store = options.store;
   if (!store) {
     if (config.store.driver === "sqlite") mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -129,6 +133,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   // biome-ignore lint/nursery/noMisusedPromises: Fastify awaits async plugins; the rule misreads register's overloads.
   await http.register(apiPlugin, { prefix: API_PREFIX, engine });
+  // With the prefix "/", `/api/v1/...` and `/healthz` still win: static routes beat the
+  // `/:server_id/...` pattern, and no httpkom route has a path that could also be one of theirs.
+  // biome-ignore lint/nursery/noMisusedPromises: as above.
+  await http.register(httpkomPlugin, {
+    prefix: httpkom.prefix === "/" ? "" : httpkom.prefix,
+    engine,
+    settings: httpkom,
+  });
 
   let started = false;
   let stopped: Promise<void> | undefined;

@@ -76,8 +76,17 @@ export const login = defineOperation({
   },
 });
 
-/** The user, when the password (or a local ticket given as the password) is right; `INVALID_LOGIN` otherwise. */
-async function verifyCredentials(ctx: OpContext, realm: Realm, userName: string, password: string): Promise<User> {
+/**
+ * The user, when the password (or a local ticket given as the password) is right; `INVALID_LOGIN`
+ * otherwise, with `failureDetails` when the caller gives them (login by number adds the number).
+ */
+export async function verifyCredentials(
+  ctx: OpContext,
+  realm: Realm,
+  userName: string,
+  password: string,
+  failureDetails?: Record<string, unknown>,
+): Promise<User> {
   const user = await ctx.store.getUser(realm.name, userName);
   const now = ctx.clock.now();
   // A local ticket works once as the password of the user it was made for (vSphere AcquireLocalTicket).
@@ -100,7 +109,7 @@ async function verifyCredentials(ctx: OpContext, realm: Realm, userName: string,
     protocol: ctx.caller.context.protocol,
     ipAddress: ctx.caller.context.ipAddress ?? null,
   });
-  throw new SessionError("INVALID_LOGIN");
+  throw new SessionError("INVALID_LOGIN", undefined, failureDetails ? { details: failureDetails } : undefined);
 }
 
 /** Puts a verified user into the caller's session or a new one; shared with clone and impersonate. */

@@ -1,0 +1,56 @@
+/**
+ * Ends a session by its public number the way LysKOM's `disconnect` does (httpkom
+ * `DELETE /sessions/{n}`): 0 or the caller's own number ends the caller's own session, logged in or
+ * not; any other number needs a logged-in caller, and may be one of the same user's sessions or,
+ * with `Sessions.TerminateSession`, anyone's.
+ *
+ * Errors carry `details.reason` for wire forms that name them: `NOT_AUTHENTICATED`
+ * `"login-required"`, and with the number as `details.id`, `NOT_FOUND` `"undefined-session"` and
+ * `NO_PERMISSION` `"permission-denied"`.
+ */
+
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import { asObject, invalid, onlyFields, optionalInteger } from "../validate.ts";
+import { maySeeAllSessions, ownsSession } from "./_visibility.ts";
+
+export const disconnectSession = defineOperation({
+  name: "session.disconnect",
+  auth: "session",
+  parse(raw: unknown): { number: number } {
+    const input = asObject(raw);
+    onlyFields(input, ["number"]);
+    const number = optionalInteger(input, "number", { min: 0 });
+    if (number === undefined) throw invalid("number", "is required");
+    return { number };
+  },
+  async run(ctx, input): Promise<{ number: number; own: boolean }> {
+    const caller = ctx.caller;
+    const own = caller.session;
+    if (!own) throw new SessionError("NOT_AUTHENTICATED", undefined, { details: { reason: "no-session" } });
+    if (input.number === 0 || input.number === own.number) {
+      await ctx.endSession(own.key, "disposed", "Ended by its own client.");
+      return { number: own.number, own: true };
+    }
+    if (!caller.user) {
+      throw new SessionError("NOT_AUTHENTICATED", "Ending another session needs a logged-in session: log in first.", {
+        details: { reason: "login-required" },
+      });
+    }
+    const target = await ctx.live(await ctx.store.getSessionByNumber(input.number));
+    if (!target) {
+      throw new SessionError("NOT_FOUND", "No such session.", {
+        details: { reason: "undefined-session", id: input.number },
+      });
+    }
+    if (!maySeeAllSessions(caller) && !ownsSession(caller, target)) {
+      throw new SessionError(
+        "NO_PERMISSION",
+        "Ending another user's session needs the Sessions.TerminateSession privilege.",
+        { details: { reason: "permission-denied", id: input.number, privilegeId: "Sessions.TerminateSession" } },
+      );
+    }
+    await ctx.endSession(target.key, "terminated");
+    return { number: target.number, own: false };
+  },
+});

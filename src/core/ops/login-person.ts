@@ -1,0 +1,69 @@
+/**
+ * Logs the caller's session in as a user named the LysKOM way (httpkom `current/login`): by the
+ * user's number, or by a typed name that must mean exactly one user of the realm (see
+ * `findUserByTypedName`). The session must belong to the realm; a logged-in session may log in again
+ * as someone else, as a LysKOM connection may.
+ *
+ * Failures say which person: `INVALID_LOGIN` carries `details.reason` `"undefined-person"` or
+ * `"invalid-password"` and `details.id`, the number (LysKOM person numbers are public).
+ */
+
+import { findUserByTypedName } from "../directory.ts";
+import { SessionError } from "../errors.ts";
+import { defineOperation } from "../operation.ts";
+import type { User } from "../types.ts";
+import { asObject, invalid, onlyFields, optionalInteger, optionalString, requiredString } from "../validate.ts";
+import { completeLogin, type LoginResult, verifyCredentials } from "./login.ts";
+
+export interface LoginPersonInput {
+  realm: string;
+  userNumber?: number | undefined;
+  name?: string | undefined;
+  password: string;
+}
+
+export const loginPerson = defineOperation({
+  name: "session.loginPerson",
+  auth: "session",
+  parse(raw: unknown): LoginPersonInput {
+    const input = asObject(raw);
+    onlyFields(input, ["realm", "userNumber", "name", "password"]);
+    const userNumber = optionalInteger(input, "userNumber", { min: 0 });
+    const name = optionalString(input, "name", { max: 200 });
+    if ((userNumber === undefined) === (name === undefined))
+      throw invalid("userNumber or name", "must be given, not both");
+    const password = optionalString(input, "password", { max: 1024 });
+    if (password === undefined) throw invalid("password", "is required");
+    return { realm: requiredString(input, "realm", { max: 63 }), userNumber, name, password };
+  },
+  async run(ctx, input): Promise<LoginResult> {
+    const realm = await ctx.realm(input.realm);
+    if (ctx.caller.session && ctx.caller.session.realm !== realm.name) {
+      throw new SessionError("INVALID_REQUEST", "This session belongs to another realm: log in without it.");
+    }
+    let user: User | null;
+    if (input.userNumber !== undefined) {
+      user = await ctx.store.getUserByNumber(realm.name, input.userNumber);
+      if (!user) {
+        // Spend the time of a real check, as for any unknown user.
+        await ctx.hasher.verify(await ctx.decoyHash(), input.password);
+        ctx.emit("login-failed", null, {
+          realm: realm.name,
+          protocol: ctx.caller.context.protocol,
+          ipAddress: ctx.caller.context.ipAddress ?? null,
+          detail: `No user has number ${input.userNumber}.`,
+        });
+        throw new SessionError("INVALID_LOGIN", undefined, {
+          details: { reason: "undefined-person", id: input.userNumber },
+        });
+      }
+    } else {
+      user = await findUserByTypedName(ctx, realm.name, input.name ?? "");
+    }
+    const verified = await verifyCredentials(ctx, realm, user.name, input.password, {
+      reason: "invalid-password",
+      id: user.number,
+    });
+    return completeLogin(ctx, realm, verified, { replaceUser: true }, undefined);
+  },
+});
