@@ -5,24 +5,27 @@
  * @module
  */
 
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Clock } from "../core/clock.ts";
 import type { Config } from "../core/config.ts";
 import { createEngine, type Engine } from "../core/engine.ts";
 import { SessionError } from "../core/errors.ts";
+import { createSession } from "../core/ops/index.ts";
 import type { PasswordHasher } from "../core/password.ts";
 import { createWhoAmIFastPath } from "../protocols/api/fast-path.ts";
 import { API_PREFIX, apiPlugin, sendError } from "../protocols/api/plugin.ts";
+import { astrogridPlugin } from "../protocols/astrogrid/plugin.ts";
+import { type AstrogridSettings, discoveryFilePath, parseAstrogridSettings } from "../protocols/astrogrid/settings.ts";
 import { httpkomPlugin } from "../protocols/httpkom/plugin.ts";
 import { parseHttpkomSettings } from "../protocols/httpkom/settings.ts";
 import { createStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { createLocalTicketFiles } from "./local-tickets.ts";
-import { type ProvisionResult, provision } from "./provision.ts";
+import { LOCAL_ADMIN, type ProvisionResult, provision } from "./provision.ts";
 
 /** Paths pino must never write: secrets in headers and bodies. */
 export const REDACTED_PATHS = [
@@ -57,6 +60,8 @@ export interface App {
   readonly http: FastifyInstance;
   /** What start-up provisioning did (set once `start()` resolved). */
   provisioned: ProvisionResult | undefined;
+  /** The AstroGrid front door's default session and discovery file, when that front door is on and started. */
+  astrogrid: { rootUrl: string; discoveryFile: string; sessionId: string } | undefined;
   /** Provisions the directory, starts the engine and listens; resolves with one entry per listener. */
   start(): Promise<Listener[]>;
   /** Stops listening, flushes activity and closes the store. Idempotent. */
@@ -70,6 +75,7 @@ export function resolveDataPath(config: Config, path: string): string {
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
   // Checked before anything is opened: a bad setting stops the start with a message naming it.
   const httpkom = parseHttpkomSettings(config.frontDoors.httpkom);
+  const astrogrid = parseAstrogridSettings(config.frontDoors.astrogrid);
   let store = options.store;
   if (!store) {
     if (config.store.driver === "sqlite") mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -142,6 +148,25 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     settings: httpkom,
   });
 
+  // The server's own URL, for the URLs the AstroGrid front door hands out (set once listening).
+  let baseUrl = "";
+  if (astrogrid) {
+    // biome-ignore lint/nursery/noMisusedPromises: as above.
+    await http.register(astrogridPlugin, {
+      prefix: astrogrid.prefix,
+      engine,
+      settings: astrogrid,
+      baseUrl: () => baseUrl,
+      configuration: {
+        "sessiond.nodeId": config.nodeId,
+        "sessiond.astrogrid.prefix": astrogrid.prefix,
+        "sessiond.astrogrid.realm": astrogrid.realm ?? "",
+        "sessiond.sessions.maxAttributes": String(config.sessions.maxAttributes),
+        "sessiond.sessions.maxAttributeValueBytes": String(config.sessions.maxAttributeValueBytes),
+      },
+    });
+  }
+
   let started = false;
   let stopped: Promise<void> | undefined;
   const app: App = {
@@ -149,18 +174,29 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     engine,
     http,
     provisioned: undefined,
+    astrogrid: undefined,
     async start() {
       app.provisioned = await provision(engine, config, options.adminPassword);
       await engine.start();
       started = true;
+      const defaultSession = astrogrid ? await createAstrogridDefaultSession(engine, astrogrid) : undefined;
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address();
       const port = typeof address === "object" && address ? address.port : config.http.port;
       const host = config.http.host.includes(":") ? `[${config.http.host}]` : config.http.host;
-      return [{ name: "http", url: `${tls ? "https" : "http"}://${host}:${port}` }];
+      const url = `${tls ? "https" : "http"}://${host}:${port}`;
+      baseUrl = `${tls ? "https" : "http"}://${advertisedHost(config.http.host)}:${port}`;
+      if (astrogrid && defaultSession !== undefined) {
+        const rootUrl = `${baseUrl}${astrogrid.prefix}/${defaultSession}/`;
+        const discoveryFile = discoveryFilePath(astrogrid);
+        writeDiscoveryFile(discoveryFile, rootUrl);
+        app.astrogrid = { rootUrl, discoveryFile, sessionId: defaultSession };
+      }
+      return [{ name: "http", url }];
     },
     stop() {
       stopped ??= (async () => {
+        if (app.astrogrid) rmSync(app.astrogrid.discoveryFile, { force: true });
         await http.close();
         if (started) await engine.stop();
         await store.close();
@@ -169,4 +205,37 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
   };
   return app;
+}
+
+/**
+ * The AstroGrid default session: bound to the server (it lives as long as the server does), with an
+ * AstroGrid id, logged in as `astrogrid.defaultUser` when set. Returns its id (secret).
+ */
+async function createAstrogridDefaultSession(engine: Engine, settings: AstrogridSettings): Promise<string> {
+  const created = await engine.call(
+    createSession,
+    { ...LOCAL_ADMIN, protocol: "astrogrid" },
+    {
+      binding: "server",
+      secretFormat: "hex32",
+      client: { name: "astrogrid-default-session" },
+      ...(settings.realm === undefined ? {} : { realm: settings.realm }),
+      ...(settings.defaultUser === undefined ? {} : { userName: settings.defaultUser }),
+    },
+  );
+  return created.secret;
+}
+
+/** The host clients should connect to: a wildcard listen address is reached on loopback. */
+function advertisedHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Writes the root URL as the discovery file's single line, readable by its owner only. */
+function writeDiscoveryFile(path: string, rootUrl: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true });
+  writeFileSync(path, `${rootUrl}\n`, { mode: 0o600 });
 }

@@ -692,3 +692,43 @@ describe("privileges", () => {
     assert.equal(t.eventsOf("terminated", b.session.key)[0]?.actor, "(local administrator)");
   });
 });
+
+describe("sessions named by their secret (AstroGrid exists/dispose/find)", () => {
+  it("creates a logged-in session only for trusted callers", async () => {
+    const t = await startEngine();
+    await rejectsWith(t.call(ops.createSession, undefined, { userName: "alice" }), "INVALID_REQUEST");
+    const made = await t.engine.call(ops.createSession, LOCAL_ADMIN, {
+      userName: "alice",
+      binding: "server",
+      secretFormat: "hex32",
+    });
+    assert.match(made.secret, /^[0-9a-f]{32}$/);
+    assert.equal(made.session.userName, "alice");
+    assert.equal(made.session.binding, "server");
+    await rejectsWith(t.engine.call(ops.createSession, LOCAL_ADMIN, { userName: "nobody" }), "NOT_FOUND");
+  });
+
+  it("probes without touching, and disposes anything but server-bound sessions", async () => {
+    const t = await startEngine();
+    const caller = await t.call(ops.createSession, undefined, {});
+    const other = await t.call(ops.createSession, undefined, { idleTimeoutSeconds: 60 });
+    const server = await t.engine.call(ops.createSession, LOCAL_ADMIN, { binding: "server" });
+    const before = (await t.store.getSessionByKey(other.session.key))?.lastActiveAt;
+    t.clock.advance(10_000);
+    assert.deepEqual(await t.call(ops.probeSecret, caller.secret, { secret: other.secret }), {
+      live: true,
+      serverBound: false,
+    });
+    await t.engine.flush();
+    assert.equal((await t.store.getSessionByKey(other.session.key))?.lastActiveAt, before);
+    assert.deepEqual(await t.call(ops.probeSecret, caller.secret, { secret: "nosuch" }), {
+      live: false,
+      serverBound: false,
+    });
+    assert.deepEqual(await t.call(ops.disposeBySecret, caller.secret, { secret: server.secret }), { ended: false });
+    assert.equal((await t.call(ops.probeSecret, caller.secret, { secret: server.secret })).live, true);
+    assert.deepEqual(await t.call(ops.disposeBySecret, caller.secret, { secret: other.secret }), { ended: true });
+    assert.deepEqual(await t.call(ops.disposeBySecret, caller.secret, { secret: other.secret }), { ended: false });
+    await rejectsWith(t.call(ops.probeSecret, undefined, { secret: other.secret }), "NOT_AUTHENTICATED");
+  });
+});

@@ -53,6 +53,10 @@ export const serveCommand: Command = {
       const where = config.store.driver === "sqlite" ? `sqlite store in ${config.dataDir}` : "memory store";
       process.stdout.write(`sessiond: ${listener.name} listening on ${listener.url} (JSON API at /api/v1, ${where})\n`);
     }
+    if (app.astrogrid) {
+      // The file holds the default session's secret: its path is printed, never its contents.
+      process.stdout.write(`sessiond: astrogrid root URL written to ${app.astrogrid.discoveryFile}\n`);
+    }
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         process.stdout.write(`sessiond: ${signal} received, stopping\n`);

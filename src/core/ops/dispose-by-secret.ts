@@ -1,0 +1,28 @@
+/**
+ * Ends the session a secret names (AstroGrid `dispose(id)` from another session). Holding a session's
+ * secret is holding the session, so its holder may end it as its own client could. A server-bound
+ * session (the AstroGrid default session) lives as long as the server: it is left alone. An unknown
+ * or ended secret is no error. Answers whether a session was ended.
+ */
+
+import { defineOperation } from "../operation.ts";
+import { digestSecret } from "../secrets.ts";
+import { asObject, onlyFields, requiredString } from "../validate.ts";
+
+export const disposeBySecret = defineOperation({
+  name: "session.disposeBySecret",
+  auth: "session",
+  parse(raw: unknown): { secret: string } {
+    const input = asObject(raw);
+    onlyFields(input, ["secret"]);
+    return { secret: requiredString(input, "secret", { max: 256 }) };
+  },
+  async run(ctx, input): Promise<{ ended: boolean }> {
+    const session = await ctx.live(await ctx.store.getSessionByDigest(digestSecret(input.secret)));
+    if (!session || session.binding?.kind === "server") return { ended: false };
+    const own = session.key === ctx.caller.session?.key;
+    return {
+      ended: await ctx.endSession(session.key, "disposed", own ? "Ended by its own client." : "Disposed by id."),
+    };
+  },
+});

@@ -1,0 +1,25 @@
+/**
+ * Whether the session a secret names is live (AstroGrid `exists`, `findXmlRpcSession`,
+ * `findHttpSession`). The secret is the caller's knowledge of that session, as a bearer would be; the
+ * answer says only live or not and whether it is server-bound, never which session it is. It is not
+ * activity of that session: asking about a session does not keep it alive. Never fails for an
+ * unknown secret.
+ */
+
+import { defineOperation } from "../operation.ts";
+import { digestSecret } from "../secrets.ts";
+import { asObject, onlyFields, requiredString } from "../validate.ts";
+
+export const probeSecret = defineOperation({
+  name: "session.probeSecret",
+  auth: "session",
+  parse(raw: unknown): { secret: string } {
+    const input = asObject(raw);
+    onlyFields(input, ["secret"]);
+    return { secret: requiredString(input, "secret", { max: 256 }) };
+  },
+  async run(ctx, input): Promise<{ live: boolean; serverBound: boolean }> {
+    const session = await ctx.live(await ctx.store.getSessionByDigest(digestSecret(input.secret)));
+    return { live: session !== null, serverBound: session?.binding?.kind === "server" };
+  },
+});

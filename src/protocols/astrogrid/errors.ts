@@ -1,0 +1,69 @@
+/**
+ * Engine errors as the Astro Runtime answers them. A service exception becomes an XML-RPC fault with
+ * `faultCode` 0 and `faultString` `"<message> , <exception class>"` (ws-xmlrpc's form, section 3.3),
+ * and an HTTP 500 with that short text in the function-call binding. Faults that are not service
+ * exceptions (wrong parameter count, unknown method) have no class: see `Fault`.
+ *
+ * `EXCEPTION_CLASSES` maps every code (a new code must be mapped here or this file does not compile).
+ * A call in a context whose session is gone is not a fault at all: it is 403 (`Forbidden`).
+ *
+ * @module
+ */
+
+import type { ErrorCode, SessionError } from "../../core/errors.ts";
+
+const ACR = "org.astrogrid.acr";
+
+/** The AstroGrid exception class each engine error is reported as. */
+export const EXCEPTION_CLASSES: Record<ErrorCode, string> = {
+  MALFORMED_REQUEST: `${ACR}.InvalidArgumentException`,
+  INVALID_ARGUMENT: `${ACR}.InvalidArgumentException`,
+  UNKNOWN_METHOD: `${ACR}.NotFoundException`,
+  INVALID_LOGIN: `${ACR}.SecurityException`,
+  NOT_AUTHENTICATED: `${ACR}.SecurityException`,
+  NO_PERMISSION: `${ACR}.SecurityException`,
+  INVALID_LOCALE: `${ACR}.InvalidArgumentException`,
+  NOT_FOUND: `${ACR}.NotFoundException`,
+  ALREADY_EXISTS: `${ACR}.InvalidArgumentException`,
+  INVALID_REQUEST: `${ACR}.NotApplicableException`,
+  NOT_SUPPORTED: `${ACR}.NotApplicableException`,
+  LIMIT_EXCEEDED: `${ACR}.ServiceException`,
+  STORE_UNAVAILABLE: `${ACR}.ServiceException`,
+  INTERNAL: `${ACR}.ACRException`,
+};
+
+/** Every fault raised here carries code 0, as ws-xmlrpc's invocation and no-such-handler faults do. */
+export const FAULT_CODE = 0;
+
+/** A fault that is not a service exception: its text is the whole `faultString`. */
+export class Fault extends Error {
+  override readonly name = "Fault";
+}
+
+/** The caller's context (session) is gone or never existed: 403 `Astro Runtime - Forbidden`. */
+export class Forbidden extends Error {
+  override readonly name = "Forbidden";
+  constructor() {
+    super("Astro Runtime - Forbidden");
+  }
+}
+
+export const FORBIDDEN_TEXT = "Astro Runtime - Forbidden";
+
+export function notAvailable(methodName: string): Fault {
+  return new Fault(`${methodName} is not available`);
+}
+
+export function wrongParameterCount(methodName: string, count: number): Fault {
+  return new Fault(`Incorrect number of parameters:${methodName} takes ${count} parameters`);
+}
+
+/** The `faultString` of an engine error. */
+export function faultString(error: SessionError): string {
+  return `${error.message} , ${EXCEPTION_CLASSES[error.code]}`;
+}
+
+/** True when the error means "no live session behind this context" rather than a fault. */
+export function isNoSession(error: SessionError): boolean {
+  return error.code === "NOT_AUTHENTICATED" && error.details.reason === "no-session";
+}

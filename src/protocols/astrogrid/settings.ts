@@ -1,0 +1,85 @@
+/**
+ * The `astrogrid` block of the configuration, checked. The front door is on only when the block is
+ * present (even empty), so that a server without it never writes into the user's home folder:
+ *
+ * ```json
+ * "astrogrid": { "prefix": "/astrogrid", "discoveryFile": "~/.astrogrid-desktop", "defaultUser": "alice",
+ *                "realm": "default", "maxRequestBytes": 262144 }
+ * ```
+ *
+ * @module
+ */
+
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { SessionError } from "../../core/errors.ts";
+
+export interface AstrogridSettings {
+  /** Where the front door is mounted: `/segment[/segment...]`. @default "/astrogrid" */
+  prefix: string;
+  /** File that receives the root URL (`~` is the home folder). @default "~/.astrogrid-desktop" */
+  discoveryFile: string;
+  /** User (`name` or `name@realm`) the default session is logged in as; anonymous when absent. */
+  defaultUser: string | undefined;
+  /** Realm of the sessions made here (the `community` of a login); absent: the default realm. */
+  realm: string | undefined;
+  /** Largest XML-RPC request or form body, in bytes. @default 262144 */
+  maxRequestBytes: number;
+}
+
+export const DEFAULT_ASTROGRID_SETTINGS: AstrogridSettings = {
+  prefix: "/astrogrid",
+  discoveryFile: "~/.astrogrid-desktop",
+  defaultUser: undefined,
+  realm: undefined,
+  maxRequestBytes: 256 * 1024,
+};
+
+/** Literal path segments only, and not the root: session ids are the next segment. */
+const PREFIX_PATTERN = /^(\/[A-Za-z0-9._~-]+)+$/;
+
+function fail(path: string, expectation: string): never {
+  throw new SessionError("INVALID_ARGUMENT", `Configuration: ${path} ${expectation}.`, { details: { path } });
+}
+
+function text(value: unknown, path: string, max: number): string {
+  if (typeof value !== "string" || value === "" || value.length > max)
+    fail(path, `must be text of 1 to ${max} characters`);
+  return value;
+}
+
+/** Checks the raw `astrogrid` block; undefined when it is absent (the front door is off). */
+export function parseAstrogridSettings(raw: Record<string, unknown> | undefined): AstrogridSettings | undefined {
+  if (raw === undefined) return undefined;
+  const settings: AstrogridSettings = { ...DEFAULT_ASTROGRID_SETTINGS };
+  const known = ["prefix", "discoveryFile", "defaultUser", "realm", "maxRequestBytes"];
+  for (const name of Object.keys(raw)) {
+    if (!known.includes(name)) fail(`astrogrid.${name}`, `is not a known setting (known: ${known.join(", ")})`);
+  }
+  if (raw.prefix !== undefined) {
+    if (typeof raw.prefix !== "string" || !PREFIX_PATTERN.test(raw.prefix)) {
+      fail("astrogrid.prefix", 'must be a path like "/astrogrid" (letters, digits and ._~- between slashes)');
+    }
+    settings.prefix = raw.prefix;
+  }
+  if (raw.discoveryFile !== undefined)
+    settings.discoveryFile = text(raw.discoveryFile, "astrogrid.discoveryFile", 4096);
+  if (raw.defaultUser !== undefined) settings.defaultUser = text(raw.defaultUser, "astrogrid.defaultUser", 200);
+  if (raw.realm !== undefined) settings.realm = text(raw.realm, "astrogrid.realm", 63);
+  if (raw.maxRequestBytes !== undefined) {
+    const value = raw.maxRequestBytes;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1024 || value > 16 * 1024 * 1024) {
+      fail("astrogrid.maxRequestBytes", "must be an integer from 1024 to 16777216");
+    }
+    settings.maxRequestBytes = value;
+  }
+  return settings;
+}
+
+/** The discovery file's absolute path: `~` is the home folder, relative paths are from the working folder. */
+export function discoveryFilePath(settings: AstrogridSettings, home = homedir()): string {
+  const path = settings.discoveryFile;
+  if (path === "~") return home;
+  if (path.startsWith("~/")) return join(home, path.slice(2));
+  return isAbsolute(path) ? path : resolve(path);
+}
