@@ -1,15 +1,16 @@
 /**
  * XML-RPC values both ways, and the plain-text form of the HTTP function-call binding.
  *
- * The parser is small and strict on purpose: UTF-8 text only, no DTD (so no entity can be declared or
- * expanded), no processing instructions, no attributes; only the five predefined entities and
- * character references; limits on nesting and element count. Everything else is `MALFORMED_REQUEST`.
- * Plain XML-RPC only: `i8`, `nil` and other extensions are refused, as the Astro Runtime refuses them.
+ * Documents are read by the shared strict parser (`../xml.ts`: UTF-8 only, no DTD, so no entity can be
+ * declared or expanded, limits on nesting and element count), and XML-RPC allows no attributes or
+ * namespace prefixes on top of that. Everything else is `MALFORMED_REQUEST`. Plain XML-RPC only:
+ * `i8`, `nil` and other extensions are refused, as the Astro Runtime refuses them.
  *
  * @module
  */
 
 import { SessionError } from "../../core/errors.ts";
+import { childElements, escapeXml, hasText, parseXml, textOf, type XmlElement } from "../xml.ts";
 
 /** A double, kept apart from integers (XML-RPC tells them apart, JavaScript does not). */
 export class XmlRpcDouble {
@@ -41,140 +42,28 @@ const INT_MAX = 2 ** 31 - 1;
 /** Method names: `module.component.method`, and Python's `__str__` probes. */
 const METHOD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,7}$/;
 
-interface Element {
-  name: string;
-  children: (Element | string)[];
-}
-
 function malformed(reason: string): SessionError {
   return new SessionError("MALFORMED_REQUEST", `Failed to parse XML-RPC request: ${reason}.`);
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
-const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-
-/** Text with its references replaced; only the predefined entities and character references exist. */
-function decodeText(raw: string): string {
-  if (!raw.includes("&")) return raw;
-  return raw.replace(/&([^;&\s]{0,12});|&/g, (match, body: string | undefined) => {
-    if (body === undefined) throw malformed("a bare '&' in text");
-    const named = PREDEFINED[body];
-    if (named !== undefined) return named;
-    const numeric = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(body);
-    if (!numeric) throw malformed(`an undefined entity ${match.length > 16 ? "" : match}`.trim());
-    const code = numeric[1] !== undefined ? Number.parseInt(numeric[1], 16) : Number(numeric[2]);
-    if (!isXmlChar(code)) throw malformed("a character reference to a character XML does not allow");
-    return String.fromCodePoint(code);
-  });
+/** XML-RPC knows no attributes and no namespaces: the shared parser allows both, so refuse them here. */
+function checkPlain(element: XmlElement): void {
+  if (element.attributes.length > 0 || element.prefix !== null) throw malformed("a tag with attributes or a prefix");
+  for (const child of element.children) if (typeof child !== "string") checkPlain(child);
 }
 
-function isXmlChar(code: number): boolean {
-  return (
-    code === 0x9 ||
-    code === 0xa ||
-    code === 0xd ||
-    (code >= 0x20 && code <= 0xd7ff) ||
-    (code >= 0xe000 && code <= 0xfffd) ||
-    (code >= 0x10000 && code <= 0x10ffff)
-  );
+function elementsOf(element: XmlElement): XmlElement[] {
+  if (hasText(element)) throw malformed(`unexpected text in <${element.name}>`);
+  return childElements(element);
 }
 
-/** The document's one root element, or MALFORMED_REQUEST. */
-function parseDocument(xml: string): Element {
-  let at = 0;
-  if (xml.charCodeAt(0) === 0xfeff) at = 1;
-  if (xml.startsWith("<?xml", at)) {
-    const end = xml.indexOf("?>", at);
-    if (end < 0) throw malformed("an unterminated XML declaration");
-    const declaration = xml.slice(at, end);
-    const encoding = /encoding\s*=\s*["']([^"']*)["']/.exec(declaration)?.[1]?.toLowerCase();
-    if (encoding !== undefined && !["utf-8", "utf8", "us-ascii", "ascii"].includes(encoding)) {
-      throw malformed("only UTF-8 is accepted");
-    }
-    at = end + 2;
-  }
-  const stack: Element[] = [];
-  let root: Element | undefined;
-  let elements = 0;
-  const appendText = (text: string) => {
-    const top = stack[stack.length - 1];
-    if (top) top.children.push(text);
-    else if (text.trim() !== "") throw malformed("text outside the root element");
-  };
-  while (at < xml.length) {
-    const lt = xml.indexOf("<", at);
-    if (lt < 0) {
-      appendText(decodeText(xml.slice(at)));
-      break;
-    }
-    if (lt > at) appendText(decodeText(xml.slice(at, lt)));
-    if (xml.startsWith("<!--", lt)) {
-      const end = xml.indexOf("-->", lt + 4);
-      if (end < 0) throw malformed("an unterminated comment");
-      at = end + 3;
-    } else if (xml.startsWith("<![CDATA[", lt)) {
-      const end = xml.indexOf("]]>", lt + 9);
-      if (end < 0 || stack.length === 0) throw malformed("a misplaced or unterminated CDATA section");
-      appendText(xml.slice(lt + 9, end));
-      at = end + 3;
-    } else if (xml.startsWith("<!", lt)) {
-      throw malformed("document type declarations are not accepted");
-    } else if (xml.startsWith("<?", lt)) {
-      throw malformed("processing instructions are not accepted");
-    } else {
-      const gt = xml.indexOf(">", lt);
-      if (gt < 0) throw malformed("an unterminated tag");
-      const tag = xml.slice(lt + 1, gt);
-      at = gt + 1;
-      if (tag.startsWith("/")) {
-        const name = tag.slice(1).trimEnd();
-        const open = stack.pop();
-        if (!open || open.name !== name) throw malformed("mismatched end tag");
-        if (stack.length === 0) root = open;
-        continue;
-      }
-      const selfClosing = tag.endsWith("/");
-      const name = (selfClosing ? tag.slice(0, -1) : tag).trimEnd();
-      if (!NAME.test(name)) throw malformed("a tag with attributes or an invalid name");
-      if (root || (stack.length === 0 && elements > 0)) throw malformed("more than one root element");
-      elements += 1;
-      if (elements > MAX_ELEMENTS) throw malformed("too many elements");
-      if (stack.length >= MAX_DEPTH) throw malformed("elements nested too deeply");
-      const element: Element = { name, children: [] };
-      stack[stack.length - 1]?.children.push(element);
-      if (selfClosing) {
-        if (stack.length === 0) root = element;
-      } else {
-        stack.push(element);
-      }
-    }
-  }
-  if (stack.length > 0 || !root) throw malformed("the document is incomplete");
-  return root;
-}
-
-function elementsOf(element: Element): Element[] {
-  const found: Element[] = [];
-  for (const child of element.children) {
-    if (typeof child === "string") {
-      if (child.trim() !== "") throw malformed(`unexpected text in <${element.name}>`);
-    } else {
-      found.push(child);
-    }
-  }
-  return found;
-}
-
-function textOf(element: Element): string {
-  let text = "";
-  for (const child of element.children) {
-    if (typeof child !== "string") throw malformed(`an element inside <${element.name}>`);
-    text += child;
-  }
+function textIn(element: XmlElement): string {
+  const text = textOf(element);
+  if (text === null) throw malformed(`an element inside <${element.name}>`);
   return text;
 }
 
-function only(element: Element, name: string): Element {
+function only(element: XmlElement, name: string): XmlElement {
   const children = elementsOf(element);
   const [first] = children;
   if (children.length !== 1 || !first || first.name !== name)
@@ -182,38 +71,38 @@ function only(element: Element, name: string): Element {
   return first;
 }
 
-function decodeValue(value: Element): XmlRpcValue {
-  if (value.children.every((child) => typeof child === "string")) return textOf(value);
+function decodeValue(value: XmlElement): XmlRpcValue {
+  if (value.children.every((child) => typeof child === "string")) return textIn(value);
   const typed = only(value, elementsOf(value)[0]?.name ?? "");
   switch (typed.name) {
     case "i4":
     case "int": {
-      const text = textOf(typed).trim();
+      const text = textIn(typed).trim();
       if (!/^[+-]?\d{1,10}$/.test(text)) throw malformed("an invalid int");
       const number = Number(text);
       if (number < INT_MIN || number > INT_MAX) throw malformed("an int out of range");
       return number;
     }
     case "boolean": {
-      const text = textOf(typed).trim();
+      const text = textIn(typed).trim();
       if (text !== "0" && text !== "1") throw malformed("a boolean that is neither 0 nor 1");
       return text === "1";
     }
     case "string":
-      return textOf(typed);
+      return textIn(typed);
     case "double": {
-      const text = textOf(typed).trim();
+      const text = textIn(typed).trim();
       if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/.test(text)) throw malformed("an invalid double");
       return new XmlRpcDouble(Number(text));
     }
     case "dateTime.iso8601": {
-      const match = /^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(textOf(typed).trim());
+      const match = /^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(textIn(typed).trim());
       if (!match) throw malformed("an invalid dateTime.iso8601");
       const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
       return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
     }
     case "base64": {
-      const text = textOf(typed).replace(/\s+/g, "");
+      const text = textIn(typed).replace(/\s+/g, "");
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw malformed("invalid base64");
       return new Uint8Array(Buffer.from(text, "base64"));
     }
@@ -225,7 +114,7 @@ function decodeValue(value: Element): XmlRpcValue {
         const name = parts.find((p) => p.name === "name");
         const inner = parts.find((p) => p.name === "value");
         if (parts.length !== 2 || !name || !inner) throw malformed("a <member> needs one <name> and one <value>");
-        struct[textOf(name)] = decodeValue(inner);
+        struct[textIn(name)] = decodeValue(inner);
       }
       return struct;
     }
@@ -243,12 +132,17 @@ function decodeValue(value: Element): XmlRpcValue {
 
 /** Parses a `<methodCall>` document. Throws `MALFORMED_REQUEST` with a short reason. */
 export function decodeMethodCall(xml: string): MethodCall {
-  const root = parseDocument(xml);
+  const root = parseXml(xml, {
+    label: "Failed to parse XML-RPC request",
+    maxDepth: MAX_DEPTH,
+    maxElements: MAX_ELEMENTS,
+  });
+  checkPlain(root);
   if (root.name !== "methodCall") throw malformed("the root element must be <methodCall>");
   const parts = elementsOf(root);
   const nameElement = parts[0];
   if (nameElement?.name !== "methodName") throw malformed("<methodCall> must start with <methodName>");
-  const methodName = textOf(nameElement).trim();
+  const methodName = textIn(nameElement).trim();
   if (!METHOD_NAME.test(methodName) || methodName.length > 200) throw malformed("an invalid method name");
   const paramsElement = parts[1];
   if (parts.length > 2 || (paramsElement && paramsElement.name !== "params")) {
@@ -261,20 +155,6 @@ export function decodeMethodCall(xml: string): MethodCall {
       })
     : [];
   return { methodName, params };
-}
-
-/** XML text: the three markup characters escaped, CR kept, characters XML cannot carry replaced. */
-export function escapeXml(text: string): string {
-  let out = "";
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    if (char === "&") out += "&amp;";
-    else if (char === "<") out += "&lt;";
-    else if (char === ">") out += "&gt;";
-    else if (char === "\r") out += "&#13;";
-    else out += isXmlChar(code) ? char : "\uFFFD";
-  }
-  return out;
 }
 
 function pad(n: number, width = 2): string {

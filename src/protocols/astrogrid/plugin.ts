@@ -24,7 +24,8 @@ import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import type { CallContext } from "../../core/operation.ts";
 import { isLoopbackAddress } from "../http-context.ts";
-import { decodeMethodCall, encodeFault, encodeResponse, escapeXml, plainText, type XmlRpcValue } from "./codec.ts";
+import { escapeXml } from "../xml.ts";
+import { decodeMethodCall, encodeFault, encodeResponse, plainText, type XmlRpcValue } from "./codec.ts";
 import {
   FAULT_CODE,
   Fault,

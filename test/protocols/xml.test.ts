@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { SessionError } from "../../src/core/errors.ts";
+import {
+  attributeOf,
+  childElement,
+  childElements,
+  escapeXml,
+  parseXml,
+  textOf,
+  XMLNS_NAMESPACE,
+  XSI_NAMESPACE,
+  xsiTypeOf,
+} from "../../src/protocols/xml.ts";
+
+const SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
+
+function refused(xml: string, reason: RegExp, options = {}): void {
+  assert.throws(
+    () => parseXml(xml, options),
+    (error: unknown) =>
+      error instanceof SessionError && error.code === "MALFORMED_REQUEST" && reason.test(error.message),
+    xml.slice(0, 80),
+  );
+}
+
+describe("xml: the shared parser", () => {
+  it("resolves prefixes and default namespaces alike", () => {
+    const prefixed = parseXml(
+      `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${SOAP}"><soapenv:Body><Login xmlns="urn:vim25"/></soapenv:Body></soapenv:Envelope>`,
+    );
+    const plain = parseXml(`<Envelope xmlns="${SOAP}"><Body><Login xmlns="urn:vim25"></Login></Body></Envelope>`);
+    for (const root of [prefixed, plain]) {
+      assert.equal(root.local, "Envelope");
+      assert.equal(root.ns, SOAP);
+      const body = childElement(root, "Body", SOAP);
+      assert.ok(body);
+      const login = childElements(body)[0];
+      assert.equal(login?.local, "Login");
+      assert.equal(login?.ns, "urn:vim25");
+    }
+    assert.equal(prefixed.prefix, "soapenv");
+    assert.equal(plain.prefix, null);
+  });
+
+  it("keeps namespace declarations as attributes and gives unprefixed attributes no namespace", () => {
+    const root = parseXml('<a xmlns="urn:x" xmlns:p="urn:p" id="1" p:id="2"/>');
+    assert.deepEqual(
+      root.attributes.map((a) => [a.name, a.local, a.ns]),
+      [
+        ["xmlns", "xmlns", XMLNS_NAMESPACE],
+        ["xmlns:p", "p", XMLNS_NAMESPACE],
+        ["id", "id", ""],
+        ["p:id", "id", "urn:p"],
+      ],
+    );
+    assert.equal(attributeOf(root, "id"), "1");
+    assert.equal(attributeOf(root, "id", "urn:p"), "2");
+  });
+
+  it("reads attribute values that hold '>' and either quote, and decodes references in them", () => {
+    const root = parseXml(`<a x='1 > 0' y="it's &amp; &#x41;" z = "tab\there"><b/></a>`);
+    assert.equal(attributeOf(root, "x"), "1 > 0");
+    assert.equal(attributeOf(root, "y"), "it's & A");
+    assert.equal(attributeOf(root, "z"), "tab here");
+    assert.equal(childElements(root).length, 1);
+  });
+
+  it("reads text, references, CDATA and comments", () => {
+    const root = parseXml("\uFEFF<!-- c --><a>x &lt;&gt;&amp;&quot;&apos; &#66;<![CDATA[<raw>]]><!-- in --></a>\n");
+    assert.equal(textOf(root), "x <>&\"' B<raw>");
+    assert.equal(textOf(parseXml("<a><b/></a>")), null);
+  });
+
+  it("finds xsi:type whatever the prefix of the XML Schema instance namespace", () => {
+    const root = parseXml(
+      `<val xmlns:vim="urn:vim25" xmlns:i="${XSI_NAMESPACE}" i:type="vim:UserSession"><s xmlns="urn:d" i:type="ArrayOfString"/></val>`,
+    );
+    assert.deepEqual(xsiTypeOf(root), { ns: "urn:vim25", local: "UserSession" });
+    const inner = childElements(root)[0];
+    assert.ok(inner);
+    assert.deepEqual(xsiTypeOf(inner), { ns: "urn:d", local: "ArrayOfString" });
+    assert.equal(xsiTypeOf(parseXml("<a/>")), undefined);
+  });
+
+  it("refuses what a strict parser must", () => {
+    refused('<!DOCTYPE x [<!ENTITY a "aaaa">]><a>&a;</a>', /document type/);
+    refused("<a>&unknown;</a>", /undefined entity/);
+    refused("<a>fish & chips</a>", /bare '&'/);
+    refused("<a>&#0;</a>", /character reference/);
+    refused("<a>\u0001</a>", /character XML does not allow/);
+    refused("<?php x ?><a/>", /processing instructions/);
+    refused("<p:a/>", /undeclared namespace prefix/);
+    refused('<a xmlns:p=""/>', /bound to nothing/);
+    refused('<a x="1" x="2"/>', /repeated attribute/);
+    refused("<a x=1/>", /unquoted/);
+    refused('<a x="<"/>', /'<' in an attribute/);
+    refused("<a></b>", /mismatched end tag/);
+    refused("<a/><b/>", /more than one root/);
+    refused("text<a/>", /text outside/);
+    refused("<a>", /incomplete/);
+    refused("", /incomplete/);
+    refused('<a x="1', /unterminated attribute/);
+    refused("<a", /unterminated tag/);
+    refused("<1a/>", /invalid name/);
+    refused("<?xml version='1.0' encoding='ISO-8859-1'?><a/>", /only UTF-8/);
+    refused("<a><b><c/></b></a>", /nested too deeply/, { maxDepth: 2 });
+    refused("<a><b/><b/><b/></a>", /too many elements/, { maxElements: 3 });
+    refused('<a b="1" c="2"/>', /too many attributes/, { maxAttributes: 1 });
+  });
+
+  it("names what failed to parse and never echoes the input", () => {
+    assert.throws(
+      () => parseXml("<a>&secret-entity;</a>", { label: "Malformed packet" }),
+      (error: unknown) =>
+        error instanceof SessionError &&
+        error.message === "Malformed packet: an undefined entity." &&
+        !error.message.includes("secret"),
+    );
+  });
+});
+
+describe("xml: escaping", () => {
+  it("escapes markup and quotes, keeps CR and replaces what XML cannot carry", () => {
+    assert.equal(escapeXml(`a<b>&"c"\r\n\t`), "a&lt;b&gt;&amp;&quot;c&quot;&#13;\n\t");
+    assert.equal(
+      escapeXml("nul\u0000 lone\uD800 pair\uD83D\uDE00 \uFFFE"),
+      "nul\uFFFD lone\uFFFD pair\uD83D\uDE00 \uFFFD",
+    );
+    const plain = "nothing to do";
+    assert.equal(escapeXml(plain), plain);
+  });
+
+  it("round-trips through the parser", () => {
+    const text = `x < y && "q" \r ✓ \uD83D\uDE00`;
+    assert.equal(textOf(parseXml(`<a>${escapeXml(text)}</a>`)), text);
+    assert.equal(attributeOf(parseXml(`<a v="${escapeXml('1 & "2"')}"/>`), "v"), '1 & "2"');
+  });
+});
