@@ -8,18 +8,39 @@
 import { SessionError } from "./errors.ts";
 import type { OpContext } from "./operation.ts";
 import type { Realm, User } from "./types.ts";
-import { NAME_PATTERN } from "./validate.ts";
+import { invalid, NAME_PATTERN } from "./validate.ts";
 
 /**
- * The realm and user name a login names. An explicit realm wins; otherwise `user@realm` names the
- * realm when such a realm exists (so user names that contain `@` still work in the default realm).
+ * The realm a caller names by name or by GUID (the Agent names realms by GUID), or undefined when it
+ * names none. Throws `NOT_FOUND` for an unknown realm and `INVALID_ARGUMENT` when name and GUID
+ * name two different realms.
+ */
+export async function namedRealm(
+  ctx: OpContext,
+  realmName: string | undefined,
+  realmId: string | undefined,
+): Promise<Realm | undefined> {
+  const byName = realmName === undefined ? undefined : await ctx.realm(realmName);
+  if (realmId === undefined) return byName;
+  const byId = await ctx.store.getRealmById(realmId.toLowerCase());
+  if (!byId) throw new SessionError("NOT_FOUND", "No realm has this id.", { details: { realmId } });
+  if (byName && byName.name !== byId.name) throw invalid("realmId", "names another realm than realm");
+  return byId;
+}
+
+/**
+ * The realm and user name a login names. An explicit realm (by name or GUID) wins; otherwise
+ * `user@realm` names the realm when such a realm exists (so user names that contain `@` still work
+ * in the default realm).
  */
 export async function resolveLoginName(
   ctx: OpContext,
   userName: string,
   realmName: string | undefined,
+  realmId?: string | undefined,
 ): Promise<{ realm: Realm; userName: string }> {
-  if (realmName !== undefined) return { realm: await ctx.realm(realmName), userName };
+  const explicit = await namedRealm(ctx, realmName, realmId);
+  if (explicit) return { realm: explicit, userName };
   const at = userName.lastIndexOf("@");
   if (at > 0) {
     const realm = await ctx.store.getRealm(userName.slice(at + 1));

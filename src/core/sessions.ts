@@ -9,14 +9,19 @@ import { SessionError } from "./errors.ts";
 import type { BindingRequest, OpContext } from "./operation.ts";
 import { digestSecret, generateSecret, newSessionKey, type SecretFormat } from "./secrets.ts";
 import type { ClientInfo, Realm, SessionRecord } from "./types.ts";
-import { type Input, invalid, oneOf, optionalInteger, optionalString } from "./validate.ts";
+import { GUID_PATTERN, type Input, invalid, oneOf, optionalInteger, optionalString } from "./validate.ts";
 
 export const SECRET_FORMATS: readonly SecretFormat[] = ["base64url", "uuid", "hex40", "hex32", "agent"];
 export const BINDING_REQUESTS: readonly BindingRequest[] = ["none", "connection", "server"];
 
+/** The input fields of `NewSessionOptions`, for operations that list the fields they accept. */
+export const NEW_SESSION_FIELDS = ["realm", "realmId", "idleTimeoutSeconds", "binding", "secretFormat", "client"];
+
 /** Options every session-creating operation accepts. */
 export interface NewSessionOptions {
   realm?: string | undefined;
+  /** The realm by GUID instead of by name (the Agent names realms so). */
+  realmId?: string | undefined;
   /** Idle timeout in seconds instead of the realm's (Agent `expiration`, AstroGrid minutes × 60). */
   idleTimeoutSeconds?: number | undefined;
   binding?: BindingRequest | undefined;
@@ -28,6 +33,7 @@ export interface NewSessionOptions {
 export function parseNewSessionOptions(input: Input): NewSessionOptions {
   return {
     realm: optionalString(input, "realm", { max: 63 }),
+    realmId: optionalString(input, "realmId", { pattern: GUID_PATTERN }),
     idleTimeoutSeconds: optionalInteger(input, "idleTimeoutSeconds", { min: 1, max: 366 * 24 * 3600 }),
     binding: oneOf(input, "binding", BINDING_REQUESTS),
     secretFormat: oneOf(input, "secretFormat", SECRET_FORMATS),

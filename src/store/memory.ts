@@ -32,7 +32,15 @@ import type {
   TicketRecord,
   User,
 } from "../core/types.ts";
-import type { AttributeLimits, PutAttributeResult, SessionFilter, SessionPage, SessionPatch, Store } from "./types.ts";
+import type {
+  AttributeEntry,
+  AttributeLimits,
+  PutAttributeResult,
+  SessionFilter,
+  SessionPage,
+  SessionPatch,
+  Store,
+} from "./types.ts";
 import { bindingFromText, bindingToText } from "./types.ts";
 
 // --- Interned strings --------------------------------------------------------------------------------
@@ -690,27 +698,29 @@ class MemoryStore implements Store {
     return this.attributes.get(slot)?.values.get(name) ?? null;
   }
 
-  async putAttribute(
+  async putAttributes(
     sessionKey: string,
-    name: string,
-    value: string,
+    entries: readonly AttributeEntry[],
     limits: AttributeLimits,
   ): Promise<PutAttributeResult> {
     const slot = this.slotByKey(sessionKey);
     if (slot < 0) return "no-session";
     const set = this.attributes.get(slot);
-    const values = set?.values;
-    const old = values?.get(name);
-    const count = (values?.size ?? 0) + (old === undefined ? 1 : 0);
-    const size = utf8Bytes(name) + utf8Bytes(value);
-    const bytes = (set?.bytes ?? 0) + size - (old === undefined ? 0 : utf8Bytes(name) + utf8Bytes(old));
-    if (count > limits.maxCount || bytes > limits.maxTotalBytes) return "limit";
-    if (set) {
-      set.values.set(name, value);
-      set.bytes = bytes;
-    } else {
-      this.attributes.set(slot, { values: new Map([[name, value]]), bytes });
+    const writes = new Map(entries);
+    let count = set?.values.size ?? 0;
+    let bytes = set?.bytes ?? 0;
+    for (const [name, value] of writes) {
+      const old = set?.values.get(name);
+      if (old === undefined) count += 1;
+      else bytes -= utf8Bytes(name) + utf8Bytes(old);
+      bytes += utf8Bytes(name) + utf8Bytes(value);
     }
+    if (count > limits.maxCount || bytes > limits.maxTotalBytes) return "limit";
+    if (writes.size === 0) return "ok";
+    const values = set?.values ?? new Map<string, string>();
+    for (const [name, value] of writes) values.set(name, value);
+    if (set) set.bytes = bytes;
+    else this.attributes.set(slot, { values, bytes });
     return "ok";
   }
 

@@ -48,7 +48,15 @@ import type {
   TicketRecord,
   User,
 } from "../core/types.ts";
-import type { AttributeLimits, PutAttributeResult, SessionFilter, SessionPage, SessionPatch, Store } from "./types.ts";
+import type {
+  AttributeEntry,
+  AttributeLimits,
+  PutAttributeResult,
+  SessionFilter,
+  SessionPage,
+  SessionPatch,
+  Store,
+} from "./types.ts";
 
 export interface SqliteStoreOptions {
   /** File path, or `":memory:"` for a private in-memory database (no WAL then). */
@@ -513,8 +521,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const getAttribute = db.prepare<[string, string], { value: string }>(
     "SELECT value FROM attributes WHERE session_key = ? AND name = ?",
   );
-  const attributeUsage = db.prepare<[string, string], { count: number; bytes: number }>(
-    "SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM attributes WHERE session_key = ? AND name <> ?",
+  const attributeUsage = db.prepare<[string], { count: number; bytes: number }>(
+    "SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM attributes WHERE session_key = ?",
+  );
+  const attributeBytes = db.prepare<[string, string], { bytes: number }>(
+    "SELECT bytes FROM attributes WHERE session_key = ? AND name = ?",
   );
   const putAttribute = db.prepare<[string, string, string, number]>(
     `INSERT INTO attributes (session_key, name, value, bytes) VALUES (?, ?, ?, ?)
@@ -588,13 +599,22 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
   });
 
-  const putAttributeTx = db.transaction(
-    (key: string, name: string, value: string, limits: AttributeLimits): PutAttributeResult => {
+  const putAttributesTx = db.transaction(
+    (key: string, entries: readonly AttributeEntry[], limits: AttributeLimits): PutAttributeResult => {
       if (!sessionExists.get(key)) return "no-session";
-      const bytes = Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
-      const others = attributeUsage.get(key, name) as { count: number; bytes: number };
-      if (others.count + 1 > limits.maxCount || others.bytes + bytes > limits.maxTotalBytes) return "limit";
-      putAttribute.run(key, name, value, bytes);
+      const writes = new Map(entries);
+      let { count, bytes } = attributeUsage.get(key) as { count: number; bytes: number };
+      const sizes = new Map<string, number>();
+      for (const [name, value] of writes) {
+        const old = attributeBytes.get(key, name);
+        if (old) bytes -= old.bytes;
+        else count += 1;
+        const size = Buffer.byteLength(name, "utf8") + Buffer.byteLength(value, "utf8");
+        sizes.set(name, size);
+        bytes += size;
+      }
+      if (count > limits.maxCount || bytes > limits.maxTotalBytes) return "limit";
+      for (const [name, value] of writes) putAttribute.run(key, name, value, sizes.get(name) ?? 0);
       return "ok";
     },
   );
@@ -683,7 +703,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     getAttribute: (key, name) => settle(() => getAttribute.get(key, name)?.value ?? null),
 
-    putAttribute: (key, name, value, limits) => settle(() => putAttributeTx(key, name, value, limits)),
+    putAttributes: (key, entries, limits) => settle(() => putAttributesTx(key, entries, limits)),
 
     deleteAttribute: (key, name) => settle(() => deleteAttribute.run(key, name).changes > 0),
 

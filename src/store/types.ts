@@ -51,6 +51,9 @@ export interface AttributeLimits {
 
 export type PutAttributeResult = "ok" | "no-session" | "limit";
 
+/** One attribute to write: name and value. */
+export type AttributeEntry = readonly [name: string, value: string];
+
 export type StoreDriverName = "memory" | "sqlite" | "redis" | "postgres";
 
 export interface Store {
@@ -123,10 +126,15 @@ export interface Store {
   getAttribute(sessionKey: string, name: string): Promise<string | null>;
 
   /**
-   * Sets an attribute, atomically checking the session exists and that the limits hold after the
-   * write (replacing a value counts only the new size). Nothing changes unless the result is `"ok"`.
+   * Sets one or more attributes as one atomic change, checking that the session exists and that the
+   * limits hold after the write (a replaced value counts only its new size). When a name appears
+   * twice, the later value wins. Nothing changes unless the result is `"ok"`.
    */
-  putAttribute(sessionKey: string, name: string, value: string, limits: AttributeLimits): Promise<PutAttributeResult>;
+  putAttributes(
+    sessionKey: string,
+    entries: readonly AttributeEntry[],
+    limits: AttributeLimits,
+  ): Promise<PutAttributeResult>;
 
   /** True when an attribute was deleted. */
   deleteAttribute(sessionKey: string, name: string): Promise<boolean>;

@@ -455,6 +455,97 @@ describe("impersonate", () => {
   });
 });
 
+describe("login identity and realms named by GUID (the Agent's SIDs and realms)", () => {
+  const realms = [
+    defaultRealm({
+      users: [
+        { name: "root", number: 0, password: "mypass", groups: ["root", "wheel", "gone"], privileges: ["System.Read"] },
+        { name: "admin", number: 1, password: PASSWORDS.admin, privileges: ["Sessions.ImpersonateUser"] },
+      ],
+      groups: [
+        { name: "wheel", number: 10, privileges: ["Sessions.TerminateSession"] },
+        { name: "root", number: 0 },
+      ],
+    }),
+    {
+      name: "ldap",
+      id: "458d583f-0000-4000-8000-00000000abcd",
+      users: [{ name: "ann", number: 511, password: "ann-pw" }],
+    },
+  ];
+
+  it("answers who logged in as numbers: realm GUID, user and group numbers, every privilege", async () => {
+    const t = await startEngine({ realms });
+    const result = await t.call(ops.login, undefined, { userName: "root", password: "mypass" });
+    assert.deepEqual(result.identity, {
+      realmId: "00000000-0000-0000-0000-000000000000",
+      userNumber: 0,
+      // In the user's order; a group that does not exist is left out.
+      groups: [
+        { name: "root", number: 0 },
+        { name: "wheel", number: 10 },
+      ],
+      privileges: ["Sessions.TerminateSession", "System.Anonymous", "System.Read", "System.View"],
+    });
+  });
+
+  it("logs in to a realm named by its GUID, in any letter case; an unknown GUID is NOT_FOUND", async () => {
+    const t = await startEngine({ realms });
+    const result = await t.call(ops.login, undefined, {
+      userName: "ann",
+      password: "ann-pw",
+      realmId: "458D583F-0000-4000-8000-00000000ABCD",
+    });
+    assert.equal(result.session.realm, "ldap");
+    assert.equal(result.identity.userNumber, 511);
+    await rejectsWith(
+      t.call(ops.login, undefined, {
+        userName: "ann",
+        password: "ann-pw",
+        realmId: "11111111-1111-1111-1111-111111111111",
+      }),
+      "NOT_FOUND",
+    );
+    await rejectsWith(
+      t.call(ops.login, undefined, { userName: "ann", password: "ann-pw", realmId: "not-a-guid" }),
+      "INVALID_ARGUMENT",
+    );
+    await rejectsWith(
+      t.call(ops.login, undefined, {
+        userName: "ann",
+        password: "ann-pw",
+        realm: "default",
+        realmId: "458d583f-0000-4000-8000-00000000abcd",
+      }),
+      "INVALID_ARGUMENT",
+    );
+  });
+
+  it("impersonates a user named by number in a realm named by GUID", async () => {
+    const t = await startEngine({ realms });
+    const admin = await t.login("admin");
+    const as = await t.call(ops.impersonate, admin.secret, {
+      userNumber: 511,
+      realmId: "458d583f-0000-4000-8000-00000000abcd",
+    });
+    assert.equal(as.session.userName, "ann");
+    assert.equal(as.session.impersonatedBy, "admin@default");
+    const root = await t.call(ops.impersonate, admin.secret, { userNumber: 0 });
+    assert.equal(root.session.userName, "root");
+    await rejectsWith(t.call(ops.impersonate, admin.secret, { userNumber: 99 }), "INVALID_LOGIN");
+    await rejectsWith(t.call(ops.impersonate, admin.secret, { userNumber: 0, userName: "root" }), "INVALID_ARGUMENT");
+    await rejectsWith(t.call(ops.impersonate, admin.secret, {}), "INVALID_ARGUMENT");
+  });
+
+  it("lists every realm's name and GUID to anyone", async () => {
+    const t = await startEngine({ realms });
+    assert.deepEqual(await t.call(ops.listPublicRealms, undefined), [
+      { id: "00000000-0000-0000-0000-000000000000", name: "default" },
+      { id: "458d583f-0000-4000-8000-00000000abcd", name: "ldap" },
+    ]);
+  });
+});
+
 describe("session attributes", () => {
   const limits = {
     maxAttributes: 3,
@@ -540,6 +631,43 @@ describe("session attributes", () => {
       await rejectsWith(t.call(ops.putAttribute, s.secret, input), "INVALID_ARGUMENT");
     }
     assert.deepEqual(await t.call(ops.listAttributes, s.secret), {});
+  });
+
+  it("are written several at once, all or none (Agent sessionm/put)", async () => {
+    const t = await startEngine({ limits });
+    const s = await t.login("alice");
+    const written = await t.call(ops.putAttributes, s.secret, {
+      entries: [
+        { name: "a", value: "1" },
+        { name: "b", value: "2" },
+      ],
+    });
+    assert.deepEqual(written, { written: 2 });
+    // Two more would make four, over maxAttributes 3: neither is written.
+    await rejectsWith(
+      t.call(ops.putAttributes, s.secret, {
+        entries: [
+          { name: "c", value: "3" },
+          { name: "d", value: "4" },
+        ],
+      }),
+      "LIMIT_EXCEEDED",
+    );
+    // One bad value refuses the whole batch too.
+    await rejectsWith(
+      t.call(ops.putAttributes, s.secret, {
+        entries: [
+          { name: "a", value: "changed" },
+          { name: "b", value: "01234567890" },
+        ],
+      }),
+      "LIMIT_EXCEEDED",
+    );
+    assert.deepEqual(await t.call(ops.listAttributes, s.secret), { a: "1", b: "2" });
+    for (const input of [{}, { entries: [] }, { entries: [{ name: "a" }] }, { entries: [{ name: "", value: "x" }] }]) {
+      const error = await rejectsWith(t.call(ops.putAttributes, s.secret, input), "INVALID_ARGUMENT");
+      assert.match(error.message, /^entries/);
+    }
   });
 
   it("are deleted with their session", async () => {

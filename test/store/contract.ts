@@ -347,8 +347,8 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
 
       it("takeSession deletes the session's attributes too", async () => {
         await store.insertSession(session(1));
-        assert.equal(await store.putAttribute(session(1).key, "a", "1", ROOMY), "ok");
-        assert.equal(await store.putAttribute(session(1).key, "b", "2", ROOMY), "ok");
+        assert.equal(await store.putAttributes(session(1).key, [["a", "1"]], ROOMY), "ok");
+        assert.equal(await store.putAttributes(session(1).key, [["b", "2"]], ROOMY), "ok");
         await store.takeSession(session(1).key);
         assert.equal(await store.getAttribute(session(1).key, "a"), null);
         assert.deepEqual(await store.listAttributes(session(1).key), {});
@@ -443,8 +443,8 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
       it("takeExpiredSessions deletes the attributes of the sessions it takes", async () => {
         await store.insertSession(session(1, { expiresAt: 1_000 }));
         await store.insertSession(session(2));
-        await store.putAttribute(session(1).key, "x", "1", ROOMY);
-        await store.putAttribute(session(2).key, "x", "2", ROOMY);
+        await store.putAttributes(session(1).key, [["x", "1"]], ROOMY);
+        await store.putAttributes(session(2).key, [["x", "2"]], ROOMY);
         assert.deepEqual(numbers(await store.takeExpiredSessions(1_000, 10)), [1]);
         assert.deepEqual(await store.listAttributes(session(1).key), {});
         assert.deepEqual(await store.listAttributes(session(2).key), { x: "2" });
@@ -509,7 +509,7 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
 
       it("takeSessionsByBinding deletes the attributes of the sessions it takes", async () => {
         await insertBound();
-        await store.putAttribute(session(2).key, "state", "x", ROOMY);
+        await store.putAttributes(session(2).key, [["state", "x"]], ROOMY);
         await store.takeSessionsByBinding(bindingPrefix("connection", "n1", "c1"));
         assert.deepEqual(await store.listAttributes(session(2).key), {});
       });
@@ -614,31 +614,31 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         assert.equal(await store.getAttribute(session(9).key, "missing"), null);
       });
 
-      it("putAttribute stores a value that getAttribute returns, the empty string included", async () => {
-        assert.equal(await store.putAttribute(k1, "program", "state: 1\nünïcødé ✓", ROOMY), "ok");
-        assert.equal(await store.putAttribute(k1, "empty", "", ROOMY), "ok");
+      it("putAttributes stores a value that getAttribute returns, the empty string included", async () => {
+        assert.equal(await store.putAttributes(k1, [["program", "state: 1\nünïcødé ✓"]], ROOMY), "ok");
+        assert.equal(await store.putAttributes(k1, [["empty", ""]], ROOMY), "ok");
         assert.equal(await store.getAttribute(k1, "program"), "state: 1\nünïcødé ✓");
         assert.equal(await store.getAttribute(k1, "empty"), "");
       });
 
-      it("putAttribute replaces an existing value", async () => {
-        await store.putAttribute(k1, "a", "old", ROOMY);
-        assert.equal(await store.putAttribute(k1, "a", "new", ROOMY), "ok");
+      it("putAttributes replaces an existing value", async () => {
+        await store.putAttributes(k1, [["a", "old"]], ROOMY);
+        assert.equal(await store.putAttributes(k1, [["a", "new"]], ROOMY), "ok");
         assert.equal(await store.getAttribute(k1, "a"), "new");
         assert.deepEqual(await store.listAttributes(k1), { a: "new" });
       });
 
-      it("putAttribute on an absent session returns no-session and stores nothing", async () => {
+      it("putAttributes on an absent session returns no-session and stores nothing", async () => {
         const k9 = session(9).key;
-        assert.equal(await store.putAttribute(k9, "a", "1", ROOMY), "no-session");
+        assert.equal(await store.putAttributes(k9, [["a", "1"]], ROOMY), "no-session");
         assert.equal(await store.getAttribute(k9, "a"), null);
         await store.insertSession(session(9));
         assert.deepEqual(await store.listAttributes(k9), {});
       });
 
       it("deleteAttribute returns true when it deleted, false when there was nothing", async () => {
-        await store.putAttribute(k1, "a", "1", ROOMY);
-        await store.putAttribute(k1, "b", "2", ROOMY);
+        await store.putAttributes(k1, [["a", "1"]], ROOMY);
+        await store.putAttributes(k1, [["b", "2"]], ROOMY);
         assert.equal(await store.deleteAttribute(k1, "a"), true);
         assert.equal(await store.deleteAttribute(k1, "a"), false);
         assert.equal(await store.getAttribute(k1, "a"), null);
@@ -649,16 +649,16 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
       it("listAttributes returns every attribute, and an empty object for a session without any or absent", async () => {
         assert.deepEqual(await store.listAttributes(k1), {});
         assert.deepEqual(await store.listAttributes(session(9).key), {});
-        await store.putAttribute(k1, "b", "2", ROOMY);
-        await store.putAttribute(k1, "a", "1", ROOMY);
-        await store.putAttribute(k1, "c", "", ROOMY);
+        await store.putAttributes(k1, [["b", "2"]], ROOMY);
+        await store.putAttributes(k1, [["a", "1"]], ROOMY);
+        await store.putAttributes(k1, [["c", ""]], ROOMY);
         assert.deepEqual(await store.listAttributes(k1), { a: "1", b: "2", c: "" });
       });
 
       it("attributes of two sessions never mix", async () => {
-        await store.putAttribute(k1, "shared", "one", ROOMY);
-        await store.putAttribute(k2, "shared", "two", ROOMY);
-        await store.putAttribute(k1, "only1", "x", ROOMY);
+        await store.putAttributes(k1, [["shared", "one"]], ROOMY);
+        await store.putAttributes(k2, [["shared", "two"]], ROOMY);
+        await store.putAttributes(k1, [["only1", "x"]], ROOMY);
         assert.equal(await store.getAttribute(k1, "shared"), "one");
         assert.equal(await store.getAttribute(k2, "shared"), "two");
         assert.equal(await store.getAttribute(k2, "only1"), null);
@@ -671,43 +671,83 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
 
       it("limits are per session: another session's attributes do not count", async () => {
         const limits = { maxCount: 1, maxTotalBytes: 4 };
-        assert.equal(await store.putAttribute(k1, "a", "123", limits), "ok");
-        assert.equal(await store.putAttribute(k2, "a", "123", limits), "ok");
+        assert.equal(await store.putAttributes(k1, [["a", "123"]], limits), "ok");
+        assert.equal(await store.putAttributes(k2, [["a", "123"]], limits), "ok");
       });
 
-      it("putAttribute returns limit when a new attribute would exceed maxCount, and changes nothing", async () => {
+      it("putAttributes returns limit when a new attribute would exceed maxCount, and changes nothing", async () => {
         const limits = { maxCount: 2, maxTotalBytes: 100_000 };
-        assert.equal(await store.putAttribute(k1, "a", "1", limits), "ok");
-        assert.equal(await store.putAttribute(k1, "b", "2", limits), "ok");
-        assert.equal(await store.putAttribute(k1, "c", "3", limits), "limit");
+        assert.equal(await store.putAttributes(k1, [["a", "1"]], limits), "ok");
+        assert.equal(await store.putAttributes(k1, [["b", "2"]], limits), "ok");
+        assert.equal(await store.putAttributes(k1, [["c", "3"]], limits), "limit");
         assert.deepEqual(await store.listAttributes(k1), { a: "1", b: "2" });
         // Replacing an existing attribute does not add to the count.
-        assert.equal(await store.putAttribute(k1, "a", "one", limits), "ok");
+        assert.equal(await store.putAttributes(k1, [["a", "one"]], limits), "ok");
         assert.deepEqual(await store.listAttributes(k1), { a: "one", b: "2" });
       });
 
-      it("putAttribute counts UTF-8 bytes of names plus values against maxTotalBytes", async () => {
+      it("putAttributes counts UTF-8 bytes of names plus values against maxTotalBytes", async () => {
         const limits = { maxCount: 100, maxTotalBytes: 3 };
         // "n" (1 byte) + "é" (2 bytes) = 3 bytes: fits exactly.
-        assert.equal(await store.putAttribute(k1, "n", "é", limits), "ok");
+        assert.equal(await store.putAttributes(k1, [["n", "é"]], limits), "ok");
         // "m" + "" = 1 more byte: 4 > 3.
-        assert.equal(await store.putAttribute(k1, "m", "", limits), "limit");
+        assert.equal(await store.putAttributes(k1, [["m", ""]], limits), "limit");
         // "é" + "a" is 2 characters but 3 bytes: 1 + 3 = 4 > 3.
-        assert.equal(await store.putAttribute(k1, "n", "éa", limits), "limit");
+        assert.equal(await store.putAttributes(k1, [["n", "éa"]], limits), "limit");
         assert.deepEqual(await store.listAttributes(k1), { n: "é" });
       });
 
       it("replacing a value counts only the new size against maxTotalBytes", async () => {
         const limits = { maxCount: 100, maxTotalBytes: 10 };
-        assert.equal(await store.putAttribute(k1, "a", "123456789", limits), "ok"); // 1 + 9 = 10
-        assert.equal(await store.putAttribute(k1, "a", "987654321", limits), "ok"); // still 10, not 20
+        assert.equal(await store.putAttributes(k1, [["a", "123456789"]], limits), "ok"); // 1 + 9 = 10
+        assert.equal(await store.putAttributes(k1, [["a", "987654321"]], limits), "ok"); // still 10, not 20
         assert.equal(await store.getAttribute(k1, "a"), "987654321");
-        assert.equal(await store.putAttribute(k1, "a", "1234567890", limits), "limit"); // 11
+        assert.equal(await store.putAttributes(k1, [["a", "1234567890"]], limits), "limit"); // 11
         assert.equal(await store.getAttribute(k1, "a"), "987654321");
-        assert.equal(await store.putAttribute(k1, "a", "1", limits), "ok"); // shrinking frees room
-        assert.equal(await store.putAttribute(k1, "b", "1234567", limits), "ok"); // 2 + 8 = 10
-        assert.equal(await store.putAttribute(k1, "c", "", limits), "limit");
+        assert.equal(await store.putAttributes(k1, [["a", "1"]], limits), "ok"); // shrinking frees room
+        assert.equal(await store.putAttributes(k1, [["b", "1234567"]], limits), "ok"); // 2 + 8 = 10
+        assert.equal(await store.putAttributes(k1, [["c", ""]], limits), "limit");
         assert.deepEqual(await store.listAttributes(k1), { a: "1", b: "1234567" });
+      });
+
+      it("putAttributes writes several attributes at once; of a repeated name the later value wins", async () => {
+        await store.putAttributes(k1, [["a", "old"]], ROOMY);
+        const batch: [string, string][] = [
+          ["a", "new"],
+          ["b", "2"],
+          ["b", "two"],
+        ];
+        assert.equal(await store.putAttributes(k1, batch, ROOMY), "ok");
+        assert.deepEqual(await store.listAttributes(k1), { a: "new", b: "two" });
+      });
+
+      it("putAttributes judges the limits on the whole batch and writes none of it when they fail", async () => {
+        const limits = { maxCount: 2, maxTotalBytes: 8 };
+        assert.equal(await store.putAttributes(k1, [["a", "1"]], limits), "ok");
+        const tooMany: [string, string][] = [
+          ["b", "2"],
+          ["c", "3"],
+        ];
+        assert.equal(await store.putAttributes(k1, tooMany, limits), "limit");
+        const tooBig: [string, string][] = [
+          ["a", "1"],
+          ["b", "2345678"],
+        ];
+        assert.equal(await store.putAttributes(k1, tooBig, limits), "limit");
+        assert.deepEqual(await store.listAttributes(k1), { a: "1" });
+        // Replacing one and adding one fits: 3 + 3 = 6 bytes.
+        const fits: [string, string][] = [
+          ["a", "12"],
+          ["b", "34"],
+        ];
+        assert.equal(await store.putAttributes(k1, fits, limits), "ok");
+        assert.deepEqual(await store.listAttributes(k1), { a: "12", b: "34" });
+      });
+
+      it("an empty batch is ok on a live session and no-session on an absent one", async () => {
+        assert.equal(await store.putAttributes(k1, [], ROOMY), "ok");
+        assert.equal(await store.putAttributes(session(9).key, [], ROOMY), "no-session");
+        assert.deepEqual(await store.listAttributes(k1), {});
       });
     });
 

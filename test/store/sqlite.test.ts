@@ -59,7 +59,7 @@ describe("sqlite store", () => {
     session.number = await first.nextSessionNumber();
     const spent = await first.nextSessionNumber();
     await first.insertSession(session);
-    assert.equal(await first.putAttribute(session.key, "k", "v", { maxCount: 10, maxTotalBytes: 100 }), "ok");
+    assert.equal(await first.putAttributes(session.key, [["k", "v"]], { maxCount: 10, maxTotalBytes: 100 }), "ok");
     await first.putUser(alice);
     await first.putSetting("motd", { text: "hi" });
     await first.appendAudit({

@@ -5,10 +5,16 @@
  * ask, as it can for server-bound sessions.
  */
 
-import { resolveLoginName } from "../directory.ts";
+import { namedRealm, resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
-import { buildSession, insertSession, type NewSessionOptions, parseNewSessionOptions } from "../sessions.ts";
+import {
+  buildSession,
+  insertSession,
+  NEW_SESSION_FIELDS,
+  type NewSessionOptions,
+  parseNewSessionOptions,
+} from "../sessions.ts";
 import { asObject, onlyFields, optionalString } from "../validate.ts";
 import { type SessionView, sessionView } from "../views.ts";
 
@@ -22,12 +28,12 @@ export const createSession = defineOperation({
   auth: "none",
   parse(raw: unknown): CreateSessionInput {
     const input = asObject(raw);
-    onlyFields(input, ["realm", "idleTimeoutSeconds", "binding", "secretFormat", "client", "userName"]);
+    onlyFields(input, [...NEW_SESSION_FIELDS, "userName"]);
     return { ...parseNewSessionOptions(input), userName: optionalString(input, "userName", { max: 200 }) };
   },
   async run(ctx, options): Promise<{ secret: string; session: SessionView }> {
     if (options.userName === undefined) {
-      const realm = options.realm === undefined ? await ctx.defaultRealm() : await ctx.realm(options.realm);
+      const realm = (await namedRealm(ctx, options.realm, options.realmId)) ?? (await ctx.defaultRealm());
       const { record, secret } = await buildSession(ctx, realm, options, null);
       await insertSession(ctx, record);
       return { secret, session: sessionView(record) };
@@ -35,7 +41,7 @@ export const createSession = defineOperation({
     if (!ctx.caller.context.trusted) {
       throw new SessionError("INVALID_REQUEST", "Only the server itself may create a logged-in session this way.");
     }
-    const { realm, userName } = await resolveLoginName(ctx, options.userName, options.realm);
+    const { realm, userName } = await resolveLoginName(ctx, options.userName, options.realm, options.realmId);
     const user = await ctx.store.getUser(realm.name, userName);
     if (!user || user.disabled) {
       throw new SessionError("NOT_FOUND", "No such user (or the user is disabled).", {

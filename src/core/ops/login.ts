@@ -11,6 +11,7 @@ import { resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
 import { checkLocale } from "../locale.ts";
 import { defineOperation, type OpContext } from "../operation.ts";
+import type { Privilege } from "../privileges.ts";
 import { localTicketDigest } from "../secrets.ts";
 import { localizedMessage, readServiceMessage } from "../service-message.ts";
 import {
@@ -18,6 +19,7 @@ import {
   checkSessionCap,
   enforceSessionCap,
   insertSession,
+  NEW_SESSION_FIELDS,
   type NewSessionOptions,
   parseNewSessionOptions,
 } from "../sessions.ts";
@@ -38,8 +40,20 @@ export interface LoginResult {
   secret?: string;
   session: SessionView;
   user: UserView;
+  /** Who the user is, by number, for wire forms that name principals so (Agent SIDs). */
+  identity: Identity;
   /** The service message in the session's message locale ("" when none is set). */
   serviceMessage: string;
+}
+
+/** A logged-in user as numbers: the realm's GUID, the user's and its groups' numbers, and what it may do. */
+export interface Identity {
+  realmId: string;
+  userNumber: number;
+  /** The user's groups that exist, in the user's order. */
+  groups: { name: string; number: number }[];
+  /** Every privilege the user holds, its own and its groups', sorted. */
+  privileges: Privilege[];
 }
 
 export const login = defineOperation({
@@ -47,18 +61,7 @@ export const login = defineOperation({
   auth: "none",
   parse(raw: unknown): LoginInput {
     const input = asObject(raw);
-    onlyFields(input, [
-      "userName",
-      "password",
-      "locale",
-      "newSession",
-      "replaceUser",
-      "realm",
-      "idleTimeoutSeconds",
-      "binding",
-      "secretFormat",
-      "client",
-    ]);
+    onlyFields(input, ["userName", "password", "locale", "newSession", "replaceUser", ...NEW_SESSION_FIELDS]);
     return {
       ...parseNewSessionOptions(input),
       userName: requiredString(input, "userName", { max: 200 }),
@@ -69,7 +72,7 @@ export const login = defineOperation({
     };
   },
   async run(ctx, input): Promise<LoginResult> {
-    const { realm, userName } = await resolveLoginName(ctx, input.userName, input.realm);
+    const { realm, userName } = await resolveLoginName(ctx, input.userName, input.realm, input.realmId);
     const locale = input.locale === undefined ? undefined : checkLocale(input.locale, realm.supportedLocales);
     const user = await verifyCredentials(ctx, realm, userName, input.password);
     return completeLogin(ctx, realm, user, input, locale);
@@ -156,6 +159,17 @@ export async function completeLogin(
     ...(secret === undefined ? {} : { secret }),
     session: sessionView(session, user.fullName),
     user: userView(user),
+    identity: await identityOf(ctx, realm, user),
     serviceMessage: localizedMessage(message, session.messageLocale),
   };
+}
+
+async function identityOf(ctx: OpContext, realm: Realm, user: User): Promise<Identity> {
+  const groups: Identity["groups"] = [];
+  for (const name of user.groups) {
+    const group = await ctx.store.getGroup(user.realm, name);
+    if (group) groups.push({ name: group.name, number: group.number });
+  }
+  const privileges = [...(await ctx.privilegesOf(user))].sort();
+  return { realmId: realm.id, userNumber: user.number, groups, privileges };
 }

@@ -164,8 +164,8 @@ export async function httpkomPlugin(app: FastifyInstance, options: HttpkomPlugin
       url: "/",
       server: false,
       async handler(request, reply) {
-        const names = await engine.call(ops.listRealmNames, context(request, undefined, undefined));
-        const servers = Object.fromEntries(names.map((name, i) => [name, { id: name, name, sort_order: i }]));
+        const realms = await engine.call(ops.listPublicRealms, context(request, undefined, undefined));
+        const servers = Object.fromEntries(realms.map(({ name }, i) => [name, { id: name, name, sort_order: i }]));
         return sendJson(reply, 200, servers);
       },
     },
