@@ -61,6 +61,12 @@ export interface Engine {
   call<I, O>(op: Operation<I, O>, context: CallContext, input?: unknown): Promise<O>;
   /** Resolves who is calling; records the call as activity of their session. */
   authenticate(context: CallContext): Promise<Caller>;
+  /**
+   * Checks authentication and privilege and runs the operation for a caller `authenticate` resolved,
+   * recording no further activity: a front door whose one request runs several operations (a vSphere
+   * property read, an Agent packet checked for its session first) counts it as one call.
+   */
+  run<I, O>(op: Operation<I, O>, caller: Caller, input?: unknown): Promise<O>;
   /** Registers an open connection (for example an Agent TCP connection); returns its id. */
   openConnection(): string;
   /** Forgets a connection and ends every session bound to it (`connection-closed`). */
@@ -305,7 +311,11 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function call<I, O>(op: Operation<I, O>, callContext: CallContext, input?: unknown): Promise<O> {
-    const caller = await authenticate(callContext);
+    return run(op, await authenticate(callContext), input);
+  }
+
+  async function run<I, O>(op: Operation<I, O>, caller: Caller, input?: unknown): Promise<O> {
+    const callContext = caller.context;
     // `details.reason` tells "no live session at all" from "a session, but not logged in": some wire
     // forms answer them differently (httpkom: 403 and 401).
     if (op.auth !== "none" && !caller.session && !callContext.trusted) {
@@ -395,6 +405,7 @@ export function createEngine(options: EngineOptions): Engine {
     nodeId,
     call,
     authenticate,
+    run,
     openConnection() {
       const id = randomUUID();
       openConnections.add(id);

@@ -117,6 +117,25 @@ describe("engine: idle and absolute expiry", () => {
     assert.equal(flushed?.lastActiveAt, START + 7_000);
   });
 
+  it("counts one authenticated caller as one call, however many operations run for it", async () => {
+    const t = await startEngine();
+    const { secret } = await t.login("alice");
+    const caller = await t.engine.authenticate(t.context(secret));
+    await t.engine.run(ops.whoAmI, caller);
+    await t.engine.run(ops.listAttributes, caller);
+    const me = await t.call(ops.whoAmI, secret);
+    assert.equal(me.session.callCount, 3, "1 (login) + 1 (the authenticated caller) + 1 (this call)");
+  });
+
+  it("checks authentication and privilege in run() as in call()", async () => {
+    const t = await startEngine();
+    const anonymous = await t.engine.authenticate(t.context(undefined));
+    await assert.rejects(t.engine.run(ops.whoAmI, anonymous), { code: "NOT_AUTHENTICATED" });
+    const { secret } = await t.login("alice");
+    const alice = await t.engine.authenticate(t.context(secret));
+    await assert.rejects(t.engine.run(ops.updateServiceMessage, alice, { text: "x" }), { code: "NO_PERMISSION" });
+  });
+
   it("ends an active session at the realm's absolute cap with reason expired-absolute", async () => {
     const t = await startEngine({ realms: [defaultRealm({ maxLifetimeSeconds: 3600 })] });
     const { secret, session } = await t.login("alice");
