@@ -62,6 +62,8 @@ export interface SessionLimits {
   localTicketTtlSeconds: number;
   /** Lifetime of a clone ticket, in seconds. @default 60 */
   cloneTicketTtlSeconds: number;
+  /** Lifetime of a service ticket (vSphere `AcquireGenericServiceTicket`), in seconds. @default 60 */
+  serviceTicketTtlSeconds: number;
   /** Most attributes per session. @default 256 */
   maxAttributes: number;
   /** Longest attribute name, in characters. @default 256 */
@@ -104,6 +106,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   sweepIntervalMs: 1000,
   localTicketTtlSeconds: 60,
   cloneTicketTtlSeconds: 60,
+  serviceTicketTtlSeconds: 60,
   maxAttributes: 256,
   maxAttributeNameLength: 256,
   maxAttributeValueBytes: 64 * 1024,

@@ -20,7 +20,7 @@ import { createEventBus, type EventBus, type SessionEvent } from "./events.ts";
 import type { BindingRequest, CallContext, Caller, EnginePorts, OpContext, Operation } from "./operation.ts";
 import { createArgon2Hasher, createDecoyHash, type PasswordHasher } from "./password.ts";
 import { ALL_PRIVILEGES, effectivePrivileges, type Privilege, requirePrivilege } from "./privileges.ts";
-import { digestSecret } from "./secrets.ts";
+import { digestSecret, serviceTicketDigest } from "./secrets.ts";
 import { expiryReason } from "./session.ts";
 import {
   type ActivityDelta,
@@ -211,6 +211,18 @@ export function createEngine(options: EngineOptions): Engine {
     return null;
   }
 
+  /** Consumes a service ticket under the first scope it was made for; the session it came from, if still there. */
+  async function sessionOfServiceTicket(presented: NonNullable<CallContext["serviceTicket"]>) {
+    for (const scope of presented.scopes) {
+      const ticket = await store.takeTicket(serviceTicketDigest(scope, presented.ticket), "service", clock.now());
+      if (!ticket?.sessionKey) continue;
+      const session = await store.getSessionByKey(ticket.sessionKey);
+      // The session must still be the ticket user's: a logout and another login in between void it.
+      return session && session.userName === ticket.userName && session.realm === ticket.realm ? session : null;
+    }
+    return null;
+  }
+
   const anonymous = (context: CallContext): Caller => ({
     context,
     session: null,
@@ -223,8 +235,8 @@ export function createEngine(options: EngineOptions): Engine {
     if (context.realm !== undefined && !(await realmByName(context.realm))) {
       throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: context.realm } });
     }
-    if (!context.secret) return anonymous(context);
-    const stored = await store.getSessionByDigest(digestSecret(context.secret));
+    let stored = context.secret ? await store.getSessionByDigest(digestSecret(context.secret)) : null;
+    if (!stored && context.serviceTicket) stored = await sessionOfServiceTicket(context.serviceTicket);
     if (!stored) return anonymous(context);
     // Addressed under another realm (an httpkom id used under a foreign `server_id`), the session
     // counts as none there. It is neither ended nor touched: under its own realm it still works.

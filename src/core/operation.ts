@@ -25,6 +25,11 @@ export interface CallContext {
   userAgent?: string | undefined;
   /** True when the caller connected from a loopback address (local tickets are offered only then). */
   isLoopback?: boolean;
+  /**
+   * A service ticket presented instead of a secret (vSphere's `vmware_cgi_ticket`), with every scope
+   * the request falls under: it is consumed, and the call runs in the session it was taken from.
+   */
+  serviceTicket?: { ticket: string; scopes: readonly string[] } | undefined;
   /** The open connection this call arrived on (see `engine.openConnection`), for connection-bound sessions. */
   connectionId?: string | undefined;
   /**

@@ -48,3 +48,11 @@ export function newSessionKey(): string {
 export function localTicketDigest(realm: string, userName: string, ticket: string): string {
   return digestSecret(`local-ticket\u0000${realm}\u0000${userName}\u0000${ticket}`);
 }
+
+/**
+ * The stored digest of a service ticket. It binds the ticket to the one service (`scope`) it was
+ * made for, so that presented anywhere else it matches nothing and stays usable where it belongs.
+ */
+export function serviceTicketDigest(scope: string, ticket: string): string {
+  return digestSecret(`service-ticket\u0000${scope}\u0000${ticket}`);
+}

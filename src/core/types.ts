@@ -113,7 +113,11 @@ export interface ActivityDelta {
   userActiveAt: number | null;
 }
 
-export type TicketKind = "local" | "clone";
+/**
+ * `local`: a one-time password for a user; `clone`: turns into a new session of the user;
+ * `service`: authorizes one request to one service as the session it was taken from.
+ */
+export type TicketKind = "local" | "clone" | "service";
 
 export interface TicketRecord {
   /** SHA-256 of the ticket secret, lowercase hex. */
@@ -121,7 +125,7 @@ export interface TicketRecord {
   kind: TicketKind;
   realm: string;
   userName: string;
-  /** The session a clone ticket was taken from; null for local tickets. */
+  /** The session a clone or service ticket was taken from; null for local tickets. */
   sessionKey: string | null;
   expiresAt: number;
 }

@@ -412,6 +412,85 @@ describe("clone ticket", () => {
   });
 });
 
+describe("service ticket", () => {
+  const SCOPE = "http GET /sdk/thing";
+
+  it("runs one request, under its own scope, in the session it was taken from", async () => {
+    const t = await startEngine();
+    const a = await t.login("alice");
+    const { ticket, expiresAt } = await t.call(ops.acquireServiceTicket, a.secret, { scope: SCOPE });
+    assert.equal(expiresAt, t.clock.now() + 60_000);
+    // Under another scope it matches nothing, and stays usable where it belongs.
+    const elsewhere = t.context(undefined, { serviceTicket: { ticket, scopes: ["http GET /sdk/other"] } });
+    await rejectsWith(t.engine.call(ops.whoAmI, elsewhere), "NOT_AUTHENTICATED");
+    const here = t.context(undefined, { serviceTicket: { ticket, scopes: ["http * /sdk/thing", SCOPE] } });
+    const me = await t.engine.call(ops.whoAmI, here);
+    assert.equal(me.session.key, a.session.key);
+    await rejectsWith(t.engine.call(ops.whoAmI, here), "NOT_AUTHENTICATED");
+  });
+
+  it("is not a session, not a secret, and void once its session ended or expired", async () => {
+    const t = await startEngine();
+    const a = await t.login("alice");
+    const { ticket } = await t.call(ops.acquireServiceTicket, a.secret, { scope: SCOPE });
+    await rejectsWith(t.call(ops.whoAmI, ticket), "NOT_AUTHENTICATED");
+    await t.call(ops.endSession, a.secret);
+    const presented = t.context(undefined, { serviceTicket: { ticket, scopes: [SCOPE] } });
+    await rejectsWith(t.engine.call(ops.whoAmI, presented), "NOT_AUTHENTICATED");
+    const b = await t.login("bob");
+    const late = await t.call(ops.acquireServiceTicket, b.secret, { scope: SCOPE });
+    t.clock.advance(60_000);
+    const expired = t.context(undefined, { serviceTicket: { ticket: late.ticket, scopes: [SCOPE] } });
+    await rejectsWith(t.engine.call(ops.whoAmI, expired), "NOT_AUTHENTICATED");
+  });
+
+  it("is void when its session was logged out and in as someone else", async () => {
+    const t = await startEngine();
+    const anon = await t.call(ops.createSession, undefined, {});
+    await t.call(ops.login, anon.secret, { userName: "alice", password: PASSWORDS.alice });
+    const { ticket } = await t.call(ops.acquireServiceTicket, anon.secret, { scope: SCOPE });
+    await t.call(ops.logout, anon.secret);
+    await t.call(ops.login, anon.secret, { userName: "bob", password: PASSWORDS.bob });
+    const presented = t.context(undefined, { serviceTicket: { ticket, scopes: [SCOPE] } });
+    await rejectsWith(t.engine.call(ops.whoAmI, presented), "NOT_AUTHENTICATED");
+  });
+
+  it("needs a logged-in session", async () => {
+    const t = await startEngine();
+    const anon = await t.call(ops.createSession, undefined, {});
+    await rejectsWith(t.call(ops.acquireServiceTicket, anon.secret, { scope: SCOPE }), "NOT_AUTHENTICATED");
+    const a = await t.login("alice");
+    await rejectsWith(t.call(ops.acquireServiceTicket, a.secret, {}), "INVALID_ARGUMENT");
+  });
+});
+
+describe("describe realm", () => {
+  it("answers the locales of the caller's realm, or of the default realm without a session", async () => {
+    const t = await startEngine({
+      realms: [
+        defaultRealm(),
+        {
+          name: "other",
+          defaultLocale: "sv",
+          supportedLocales: ["sv", "en"],
+          users: [{ name: "olga", password: "olga-secret-pw" }],
+        },
+      ],
+    });
+    assert.deepEqual(await t.call(ops.describeRealm, undefined), {
+      id: "00000000-0000-0000-0000-000000000000",
+      name: "default",
+      defaultLocale: "en",
+      supportedLocales: ["en", "de", "sv"],
+    });
+    const o = await t.login("olga@other", { password: "olga-secret-pw" });
+    const other = await t.call(ops.describeRealm, o.secret);
+    assert.equal(other.name, "other");
+    assert.equal(other.defaultLocale, "sv");
+    assert.deepEqual(other.supportedLocales, ["sv", "en"]);
+  });
+});
+
 describe("impersonate", () => {
   it("needs Sessions.ImpersonateUser", async () => {
     const t = await startEngine();
@@ -734,6 +813,15 @@ describe("list sessions", () => {
     );
     assert.equal(new Set(seen).size, 6);
     assert.ok(pages >= 3);
+  });
+
+  it("with all, shows everyone's sessions or refuses with NO_PERMISSION (vSphere sessionList)", async () => {
+    const { t, admin, a1 } = await populated();
+    const error = await rejectsWith(t.call(ops.listSessions, a1.secret, { all: true }), "NO_PERMISSION");
+    assert.equal(error.details.privilegeId, "Sessions.TerminateSession");
+    const carol = await t.login("carol");
+    const everyone = await t.call(ops.listSessions, carol.secret, { all: true });
+    assert.equal(everyone.sessions.length, (await t.call(ops.listSessions, admin.secret, {})).sessions.length);
   });
 
   it("shows a plain user only their own user's sessions", async () => {

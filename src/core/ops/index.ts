@@ -7,10 +7,12 @@
 
 export { acquireCloneTicket } from "./acquire-clone-ticket.ts";
 export { acquireLocalTicket } from "./acquire-local-ticket.ts";
+export { acquireServiceTicket } from "./acquire-service-ticket.ts";
 export { cloneSession } from "./clone-session.ts";
 export { type CreateSessionInput, createSession } from "./create-session.ts";
 export { deleteAttribute } from "./delete-attribute.ts";
 export { deleteUser } from "./delete-user.ts";
+export { describeRealm, type RealmDescription } from "./describe-realm.ts";
 export { disconnectSession } from "./disconnect-session.ts";
 export { disposeBySecret } from "./dispose-by-secret.ts";
 export { endSession } from "./end-session.ts";

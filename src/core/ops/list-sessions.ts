@@ -1,12 +1,14 @@
 /**
  * Lists live sessions, filtered by realm, user and protocol, a page at a time (vSphere `sessionList`,
  * JSON `GET /sessions`). Without `Sessions.TerminateSession` a caller sees only their own user's
- * sessions.
+ * sessions, unless it asks for `all` (vSphere's `sessionList` is everyone's or nothing): then it is
+ * refused with `NO_PERMISSION`.
  */
 
 import { defineOperation } from "../operation.ts";
+import { requirePrivilege } from "../privileges.ts";
 import { PROTOCOLS, type Protocol, type SessionRecord } from "../types.ts";
-import { asObject, oneOf, onlyFields, optionalInteger, optionalString } from "../validate.ts";
+import { asObject, oneOf, onlyFields, optionalBoolean, optionalInteger, optionalString } from "../validate.ts";
 import { type SessionView, sessionView } from "../views.ts";
 import { maySeeAllSessions } from "./_visibility.ts";
 
@@ -16,6 +18,8 @@ export interface ListSessionsInput {
   protocol?: Protocol | undefined;
   after?: number | undefined;
   limit: number;
+  /** Everyone's sessions or `NO_PERMISSION`, instead of falling back to the caller's own. */
+  all?: boolean | undefined;
 }
 
 export const listSessions = defineOperation({
@@ -23,18 +27,20 @@ export const listSessions = defineOperation({
   auth: "user",
   parse(raw: unknown): ListSessionsInput {
     const input = asObject(raw);
-    onlyFields(input, ["realm", "userName", "protocol", "after", "limit"]);
+    onlyFields(input, ["realm", "userName", "protocol", "after", "limit", "all"]);
     return {
       realm: optionalString(input, "realm", { max: 63 }),
       userName: optionalString(input, "userName", { max: 200 }),
       protocol: oneOf(input, "protocol", PROTOCOLS),
       after: optionalInteger(input, "after", { min: 0 }),
       limit: optionalInteger(input, "limit", { min: 1, max: 1000 }) ?? 100,
+      all: optionalBoolean(input, "all"),
     };
   },
   async run(ctx, input): Promise<{ sessions: SessionView[]; nextAfter: number | null }> {
     const caller = ctx.caller;
     const filter = { ...input };
+    if (input.all) requirePrivilege(caller.privileges, "Sessions.TerminateSession");
     if (!maySeeAllSessions(caller)) {
       // Not an error: a plain user asking for everything gets what they may see, their own sessions.
       const own = caller.user;

@@ -1,0 +1,34 @@
+/**
+ * The locale settings of the caller's realm, or of the default realm for a caller without a session
+ * (vSphere `defaultLocale` and `supportedLocaleList`, readable by anyone). Realm names, ids and
+ * locales are public; nothing about users or policy is shown.
+ */
+
+import { defineOperation } from "../operation.ts";
+import { asObject, onlyFields } from "../validate.ts";
+
+export interface RealmDescription {
+  id: string;
+  name: string;
+  defaultLocale: string;
+  supportedLocales: string[];
+}
+
+export const describeRealm = defineOperation({
+  name: "realm.describe",
+  auth: "none",
+  parse(raw: unknown): Record<string, never> {
+    onlyFields(asObject(raw), []);
+    return {};
+  },
+  async run(ctx): Promise<RealmDescription> {
+    const own = ctx.caller.session?.realm;
+    const realm = own === undefined ? await ctx.defaultRealm() : await ctx.realm(own);
+    return {
+      id: realm.id,
+      name: realm.name,
+      defaultLocale: realm.defaultLocale,
+      supportedLocales: [...realm.supportedLocales],
+    };
+  },
+});
