@@ -22,6 +22,8 @@ import { astrogridPlugin } from "../protocols/astrogrid/plugin.ts";
 import { type AstrogridSettings, discoveryFilePath, parseAstrogridSettings } from "../protocols/astrogrid/settings.ts";
 import { httpkomPlugin } from "../protocols/httpkom/plugin.ts";
 import { parseHttpkomSettings } from "../protocols/httpkom/settings.ts";
+import { vspherePlugin } from "../protocols/vsphere/plugin.ts";
+import { parseVsphereSettings } from "../protocols/vsphere/settings.ts";
 import { createStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { createLocalTicketFiles } from "./local-tickets.ts";
@@ -37,6 +39,18 @@ export const REDACTED_PATHS = [
   "*.ticket",
   "*.passwordHash",
 ];
+
+/** sessiond's version, from its package.json (one level above both src/ and dist/). */
+const PRODUCT_VERSION: string = (() => {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version?: unknown;
+    };
+    return typeof manifest.version === "string" ? manifest.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+})();
 
 export interface AppOptions {
   clock?: Clock;
@@ -76,6 +90,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Checked before anything is opened: a bad setting stops the start with a message naming it.
   const httpkom = parseHttpkomSettings(config.frontDoors.httpkom);
   const astrogrid = parseAstrogridSettings(config.frontDoors.astrogrid);
+  const vsphere = parseVsphereSettings(config.frontDoors.vsphere);
   let store = options.store;
   if (!store) {
     if (config.store.driver === "sqlite") mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -147,6 +162,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     engine,
     settings: httpkom,
   });
+
+  if (vsphere.enabled) {
+    // biome-ignore lint/nursery/noMisusedPromises: as above.
+    await http.register(vspherePlugin, { prefix: "/sdk", engine, settings: vsphere, productVersion: PRODUCT_VERSION });
+  }
 
   // The server's own URL, for the URLs the AstroGrid front door hands out (set once listening).
   let baseUrl = "";

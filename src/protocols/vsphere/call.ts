@@ -1,0 +1,344 @@
+/**
+ * What a vSphere method gets to work with (`VimCall`), and the parameters it declares (`ParamSpec`),
+ * read alike from a SOAP method element's children and from a JSON API request body.
+ *
+ * @module
+ */
+
+import type { Engine } from "../../core/engine.ts";
+import { SessionError } from "../../core/errors.ts";
+import type { Caller } from "../../core/operation.ts";
+import { childElements, hasText, textOf, type XmlElement, xsiTypeOf } from "../xml.ts";
+import type { VsphereSettings } from "./settings.ts";
+import { readMoRef } from "./soap.ts";
+import type { Collectors } from "./updates.ts";
+import type { MoRef, VimValue } from "./values.ts";
+
+/** One vSphere method call, as the dispatcher hands it to a method. */
+export interface VimCall {
+  readonly engine: Engine;
+  /** Authenticated once for the whole request: every operation the method runs is this one call. */
+  readonly caller: Caller;
+  readonly target: MoRef;
+  readonly settings: VsphereSettings;
+  readonly collectors: Collectors;
+  /** The secret the request carried, if any (ImpersonateUser sends it back as the cookie). */
+  readonly secret: string | undefined;
+  /** The host name the client addressed (for `AcquireGenericServiceTicket`'s `hostName`). */
+  readonly hostName: string;
+  /** Aborted when the client goes away (a long `WaitForUpdatesEx` stops waiting). */
+  readonly signal: AbortSignal;
+  /** The version of sessiond, for `AboutInfo`. */
+  readonly productVersion: string;
+  /** A method that logs a session in hands its secret here: SOAP sends it as the cookie, JSON as a header. */
+  issueSession(secret: string): void;
+}
+
+export type Args = Readonly<Record<string, unknown>>;
+
+export interface ParamSpec {
+  /** The WSDL parameter name. */
+  name: string;
+  required?: boolean;
+  /** Reads the parameter from its SOAP elements (one or more with this name). */
+  fromXml(elements: readonly XmlElement[]): unknown;
+  /** Reads the parameter from its JSON value. */
+  fromJson(value: unknown): unknown;
+}
+
+export interface MethodSpec {
+  /** Callable without a logged-in session (vcsim's list: logins, service content, property reads). */
+  anonymous?: boolean;
+  params: readonly ParamSpec[];
+  /** A list result: SOAP writes one `<returnval>` per item. */
+  returnsList?: boolean;
+  /** The core's names of input fields mapped to this method's parameter names, for `invalidProperty`. */
+  wireFields?: Readonly<Record<string, string>>;
+  run(call: VimCall, args: Args): Promise<VimValue | undefined>;
+}
+
+export function invalidParam(name: string, expectation: string): SessionError {
+  return new SessionError("INVALID_ARGUMENT", `${name} ${expectation}.`, { details: { field: name, wireField: name } });
+}
+
+function single(name: string, elements: readonly XmlElement[]): XmlElement {
+  const [first, ...rest] = elements;
+  if (!first || rest.length > 0) throw invalidParam(name, "must be given once");
+  return first;
+}
+
+function textIn(name: string, element: XmlElement): string {
+  const text = textOf(element);
+  if (text === null) throw invalidParam(name, "must be text");
+  return text;
+}
+
+const MAX_TEXT = 64 * 1024;
+
+/** A `xsd:string` parameter. */
+export function text(name: string, options: { required?: boolean; max?: number } = {}): ParamSpec {
+  const max = options.max ?? MAX_TEXT;
+  const check = (value: string) => {
+    if (value.length > max) throw invalidParam(name, `must be at most ${max} characters`);
+    return value;
+  };
+  return {
+    name,
+    required: options.required ?? true,
+    fromXml: (elements) => check(textIn(name, single(name, elements))),
+    fromJson(value) {
+      if (typeof value !== "string") throw invalidParam(name, "must be a string");
+      return check(value);
+    },
+  };
+}
+
+/** A `xsd:string[]` parameter: repeated elements in SOAP, an array in JSON. */
+export function texts(name: string, options: { required?: boolean; max?: number } = {}): ParamSpec {
+  const max = options.max ?? 1000;
+  const check = (values: string[]) => {
+    if (values.length > max) throw invalidParam(name, `may hold at most ${max} items`);
+    if (values.some((v) => v.length > 1024)) throw invalidParam(name, "holds an item that is too long");
+    return values;
+  };
+  return {
+    name,
+    required: options.required ?? true,
+    fromXml: (elements) => check(elements.map((e) => textIn(name, e))),
+    fromJson(value) {
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+        throw invalidParam(name, "must be a list of strings");
+      }
+      return check(value);
+    },
+  };
+}
+
+/** An `xsd:int` parameter. */
+export function integer(name: string, options: { required?: boolean; min?: number; max?: number } = {}): ParamSpec {
+  const min = options.min ?? 0;
+  const max = options.max ?? 2 ** 31 - 1;
+  const check = (value: number) => {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw invalidParam(name, `must be an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+  return {
+    name,
+    required: options.required ?? false,
+    fromXml(elements) {
+      const raw = textIn(name, single(name, elements)).trim();
+      if (!/^[+-]?\d{1,12}$/.test(raw)) throw invalidParam(name, "must be an integer");
+      return check(Number(raw));
+    },
+    fromJson(value) {
+      if (typeof value !== "number") throw invalidParam(name, "must be an integer");
+      return check(value);
+    },
+  };
+}
+
+/** An `xsd:boolean` parameter. */
+export function boolean(name: string): ParamSpec {
+  return {
+    name,
+    required: false,
+    fromXml(elements) {
+      const raw = textIn(name, single(name, elements)).trim();
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0") return false;
+      throw invalidParam(name, "must be true or false");
+    },
+    fromJson(value) {
+      if (typeof value !== "boolean") throw invalidParam(name, "must be true or false");
+      return value;
+    },
+  };
+}
+
+/** A data object parameter read by `read`, from a SOAP element or a JSON object alike. */
+export function object<T>(
+  name: string,
+  read: (source: ObjectSource) => T,
+  options: { required?: boolean } = {},
+): ParamSpec {
+  return {
+    name,
+    required: options.required ?? true,
+    fromXml: (elements) => read(xmlSource(name, single(name, elements))),
+    fromJson: (value) => read(jsonSource(name, value)),
+  };
+}
+
+/** A list of data objects. */
+export function objects<T>(name: string, read: (source: ObjectSource) => T, options: { max?: number } = {}): ParamSpec {
+  const max = options.max ?? 100;
+  return {
+    name,
+    required: true,
+    fromXml(elements) {
+      if (elements.length > max) throw invalidParam(name, `may hold at most ${max} items`);
+      return elements.map((e, i) => read(xmlSource(`${name}[${i}]`, e)));
+    },
+    fromJson(value) {
+      if (!Array.isArray(value) || value.length > max) throw invalidParam(name, `must be a list of at most ${max}`);
+      return value.map((v, i) => read(jsonSource(`${name}[${i}]`, v)));
+    },
+  };
+}
+
+/**
+ * A data object as either wire form gives it, so one reader serves both: its type (`xsi:type` or
+ * `_typeName`), and its fields by name.
+ */
+export interface ObjectSource {
+  readonly path: string;
+  readonly type: string | undefined;
+  text(field: string): string | undefined;
+  texts(field: string): string[];
+  boolean(field: string): boolean | undefined;
+  integer(field: string): number | undefined;
+  moRef(field: string): MoRef | undefined;
+  objects(field: string): ObjectSource[];
+  /** Refuses fields this reader does not know. */
+  only(fields: readonly string[]): void;
+}
+
+function xmlSource(path: string, element: XmlElement): ObjectSource {
+  if (hasText(element)) throw invalidParam(path, "must be an object");
+  const children = childElements(element);
+  const named = (field: string) => children.filter((c) => c.local === field);
+  const one = (field: string) => {
+    const found = named(field);
+    if (found.length > 1) throw invalidParam(`${path}.${field}`, "must be given at most once");
+    return found[0];
+  };
+  const textField = (field: string) => {
+    const e = one(field);
+    return e === undefined ? undefined : textIn(`${path}.${field}`, e);
+  };
+  return {
+    path,
+    type: xsiTypeOf(element)?.local,
+    text: textField,
+    texts: (field) => named(field).map((e) => textIn(`${path}.${field}`, e)),
+    boolean(field) {
+      const raw = textField(field)?.trim();
+      if (raw === undefined) return undefined;
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0") return false;
+      throw invalidParam(`${path}.${field}`, "must be true or false");
+    },
+    integer(field) {
+      const raw = textField(field)?.trim();
+      if (raw === undefined) return undefined;
+      if (!/^[+-]?\d{1,12}$/.test(raw)) throw invalidParam(`${path}.${field}`, "must be an integer");
+      return Number(raw);
+    },
+    moRef(field) {
+      const e = one(field);
+      return e === undefined ? undefined : readMoRef(e);
+    },
+    objects: (field) => named(field).map((e, i) => xmlSource(`${path}.${field}[${i}]`, e)),
+    only(fields) {
+      const unknown = children.find((c) => !fields.includes(c.local));
+      if (unknown) throw invalidParam(`${path}.${unknown.local.slice(0, 64)}`, "is not a known field");
+    },
+  };
+}
+
+function jsonSource(path: string, value: unknown): ObjectSource {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw invalidParam(path, "must be an object");
+  const raw = value as Record<string, unknown>;
+  const field = (name: string) => raw[name];
+  const typeName = raw._typeName;
+  return {
+    path,
+    type: typeof typeName === "string" ? typeName : undefined,
+    text(name) {
+      const v = field(name);
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== "string") throw invalidParam(`${path}.${name}`, "must be a string");
+      return v;
+    },
+    texts(name) {
+      const v = field(name);
+      if (v === undefined || v === null) return [];
+      if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
+        throw invalidParam(`${path}.${name}`, "must be a list of strings");
+      }
+      return v;
+    },
+    boolean(name) {
+      const v = field(name);
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== "boolean") throw invalidParam(`${path}.${name}`, "must be true or false");
+      return v;
+    },
+    integer(name) {
+      const v = field(name);
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== "number" || !Number.isSafeInteger(v))
+        throw invalidParam(`${path}.${name}`, "must be an integer");
+      return v;
+    },
+    moRef(name) {
+      const v = field(name);
+      if (v === undefined || v === null) return undefined;
+      const ref = v as Record<string, unknown>;
+      if (typeof ref.type !== "string" || typeof ref.value !== "string") {
+        throw invalidParam(`${path}.${name}`, "must be a ManagedObjectReference");
+      }
+      return { kind: "moref", type: ref.type, value: ref.value };
+    },
+    objects(name) {
+      const v = field(name);
+      if (v === undefined || v === null) return [];
+      if (!Array.isArray(v)) throw invalidParam(`${path}.${name}`, "must be a list");
+      return v.map((item, i) => jsonSource(`${path}.${name}[${i}]`, item));
+    },
+    only(fields) {
+      const unknown = Object.keys(raw).find((name) => name !== "_typeName" && !fields.includes(name));
+      if (unknown !== undefined) throw invalidParam(`${path}.${unknown.slice(0, 64)}`, "is not a known field");
+    },
+  };
+}
+
+/** Reads a method's parameters from its SOAP elements; unknown or repeated parameters are refused. */
+export function argsFromXml(spec: MethodSpec, params: readonly XmlElement[]): Args {
+  const args: Record<string, unknown> = {};
+  const known = new Set(spec.params.map((p) => p.name));
+  const unknown = params.find((p) => !known.has(p.local));
+  if (unknown) throw invalidParam(unknown.local.slice(0, 64), "is not a parameter of this method");
+  for (const param of spec.params) {
+    const elements = params.filter((p) => p.local === param.name);
+    if (elements.length === 0) {
+      if (param.required) throw invalidParam(param.name, "is required");
+      continue;
+    }
+    args[param.name] = param.fromXml(elements);
+  }
+  return args;
+}
+
+/** Reads a method's parameters from a JSON API body (`_typeName` is ignored, as govmomi sends it). */
+export function argsFromJson(spec: MethodSpec, body: unknown): Args {
+  const raw = body === undefined || body === null ? {} : body;
+  if (typeof raw !== "object" || Array.isArray(raw)) throw invalidParam("body", "must be a JSON object");
+  const input = raw as Record<string, unknown>;
+  const known = new Set(spec.params.map((p) => p.name));
+  const unknown = Object.keys(input).find((name) => name !== "_typeName" && !known.has(name));
+  if (unknown !== undefined) throw invalidParam(unknown.slice(0, 64), "is not a parameter of this method");
+  const args: Record<string, unknown> = {};
+  for (const param of spec.params) {
+    const value = input[param.name];
+    if (value === undefined || value === null) {
+      if (param.required) throw invalidParam(param.name, "is required");
+      continue;
+    }
+    args[param.name] = param.fromJson(value);
+  }
+  return args;
+}

@@ -1,0 +1,86 @@
+/**
+ * What both wire forms of the vSphere front door read from an HTTP request the same way: the session
+ * secret's carriers, a generic service ticket, the facts of the caller, and faults raised by the HTTP
+ * layer itself before a route runs.
+ *
+ * @module
+ */
+
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { SessionError } from "../../core/errors.ts";
+import type { CallContext } from "../../core/operation.ts";
+import { isLoopbackAddress } from "../http-context.ts";
+import { faultOf, INTERNAL_FAULT, type WireFault } from "./errors.ts";
+import type { Invocation } from "./methods.ts";
+import { cookieValue } from "./soap.ts";
+
+export const XML_TYPE = "text/xml; charset=utf-8";
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return typeof error === "object" && error !== null && "code" in error;
+}
+
+export const SESSION_COOKIE = "vmware_soap_session";
+/** The cookie vSphere clients present a generic service ticket in. */
+export const SERVICE_TICKET_COOKIE = "vmware_cgi_ticket";
+
+/**
+ * The engine's view of one request: its secret, or else a generic service ticket from the
+ * `vmware_cgi_ticket` cookie with the scopes the request falls under.
+ */
+export function vsphereContext(
+  request: FastifyRequest,
+  secret: string | undefined,
+  scopes: readonly string[],
+): CallContext {
+  const ticket = secret === undefined ? cookieValue(request.headers.cookie, SERVICE_TICKET_COOKIE) : undefined;
+  return {
+    protocol: "vsphere",
+    secret,
+    ipAddress: request.ip,
+    userAgent: request.headers["user-agent"],
+    isLoopback: isLoopbackAddress(request.socket.remoteAddress),
+    ...(ticket === undefined ? {} : { serviceTicket: { ticket: ticket.slice(0, 256), scopes } }),
+  };
+}
+
+/** `Set-Cookie` as vCenter writes it, without `Secure` on plain HTTP (protocols.md 1.2, 1.3). */
+export function sessionCookie(secret: string, secure: boolean): string {
+  return `${SESSION_COOKIE}="${secret}"; Path=/; HttpOnly;${secure ? " Secure;" : ""} `;
+}
+
+/** The parts of an invocation every request has, whatever its wire form. */
+export function requestFacts(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Pick<Invocation, "hostName" | "signal" | "logError"> {
+  const controller = new AbortController();
+  // A long wait stops when the client goes away before its answer is sent.
+  reply.raw.on("close", () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return {
+    hostName: request.hostname.replace(/:\d+$/, ""),
+    signal: controller.signal,
+    logError: (error) => request.log.error({ err: error }, "Unexpected error in the vSphere front door"),
+  };
+}
+
+/** The fault for an error Fastify raised before a route ran (a body too large or unreadable). */
+export function transportFault(error: unknown, request: FastifyRequest, maxRequestBytes: number): WireFault {
+  const fault = faultOf(error, undefined);
+  if (fault) return fault;
+  if (isFastifyError(error) && error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return (
+      faultOf(new SessionError("LIMIT_EXCEEDED", `The request is larger than ${maxRequestBytes} bytes.`), undefined) ??
+      INTERNAL_FAULT
+    );
+  }
+  if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode < 500) {
+    return (
+      faultOf(new SessionError("MALFORMED_REQUEST", "The request could not be read."), undefined) ?? INTERNAL_FAULT
+    );
+  }
+  request.log.error({ err: error }, "Unexpected error in the vSphere front door");
+  return INTERNAL_FAULT;
+}
