@@ -5,6 +5,7 @@
  */
 
 import { spawn, spawnSync } from "node:child_process";
+import { skipReason } from "./skip.ts";
 
 /**
  * Debian's own python3: the one on PATH may be another build that cannot import Debian's pyVmomi
@@ -15,16 +16,12 @@ export const DEBIAN_PYTHON: string =
     .stdout?.split("\n")
     .find((line) => /\/bin\/python3$/.test(line)) ?? "/usr/bin/python3";
 
-function skipUnless(works: boolean, reason: string): string | undefined {
-  return works ? undefined : reason;
-}
-
-export const PYVMOMI_SKIP_REASON = skipUnless(
+export const PYVMOMI_SKIP_REASON = skipReason(
   spawnSync(DEBIAN_PYTHON, ["-c", "import pyVmomi, pyVim.connect"], { encoding: "utf8" }).status === 0,
   "needs pyVmomi for Debian's python3 (Debian package python3-pyvmomi)",
 );
 
-export const RBVMOMI_SKIP_REASON = skipUnless(
+export const RBVMOMI_SKIP_REASON = skipReason(
   spawnSync("ruby", ["-e", "require 'rbvmomi'"], { encoding: "utf8" }).status === 0,
   "needs rbvmomi (Debian package ruby-rbvmomi)",
 );

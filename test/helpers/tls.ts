@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { skipReason } from "./skip.ts";
 
 export interface TestCertificate {
   /** Path of the PEM certificate. */
@@ -19,10 +20,10 @@ export interface TestCertificate {
 }
 
 /** Why TLS tests cannot run here, or undefined when they can. */
-export const TLS_SKIP_REASON: string | undefined =
-  spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0
-    ? undefined
-    : "needs the openssl command (Debian package openssl) to make a test certificate";
+export const TLS_SKIP_REASON: string | undefined = skipReason(
+  spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0,
+  "needs the openssl command (Debian package openssl) to make a test certificate",
+);
 
 let made: TestCertificate | undefined;
 
