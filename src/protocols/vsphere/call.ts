@@ -114,31 +114,6 @@ export function texts(name: string, options: { required?: boolean; max?: number 
   };
 }
 
-/** An `xsd:int` parameter. */
-export function integer(name: string, options: { required?: boolean; min?: number; max?: number } = {}): ParamSpec {
-  const min = options.min ?? 0;
-  const max = options.max ?? 2 ** 31 - 1;
-  const check = (value: number) => {
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw invalidParam(name, `must be an integer from ${min} to ${max}`);
-    }
-    return value;
-  };
-  return {
-    name,
-    required: options.required ?? false,
-    fromXml(elements) {
-      const raw = textIn(name, single(name, elements)).trim();
-      if (!/^[+-]?\d{1,12}$/.test(raw)) throw invalidParam(name, "must be an integer");
-      return check(Number(raw));
-    },
-    fromJson(value) {
-      if (typeof value !== "number") throw invalidParam(name, "must be an integer");
-      return check(value);
-    },
-  };
-}
-
 /** An `xsd:boolean` parameter. */
 export function boolean(name: string): ParamSpec {
   return {

@@ -12,7 +12,7 @@
  */
 
 import { type ErrorCode, SessionError } from "../../core/errors.ts";
-import { type DataObject, dataObject, type MoRef, type VimValue } from "./values.ts";
+import type { DataObject, MoRef, VimValue } from "./values.ts";
 
 /** A fault the vSphere front door raises itself. */
 export class VimFault extends Error {
@@ -133,9 +133,4 @@ export function invalidProperty(name: string): VimFault {
   return new VimFault("InvalidProperty", "The property name is not valid for this object.", [
     ["name", name.slice(0, 200)],
   ]);
-}
-
-/** A fault as a data object, for `missingSet` entries and JSON bodies. */
-export function faultObject(fault: WireFault): DataObject {
-  return dataObject(fault.type, fault.fields);
 }

@@ -9,7 +9,6 @@
  */
 
 import type { Engine } from "../../core/engine.ts";
-import { SessionError } from "../../core/errors.ts";
 import type { CallContext } from "../../core/operation.ts";
 import type { Args, MethodSpec, VimCall } from "./call.ts";
 import {
@@ -84,7 +83,6 @@ export interface Invoker {
   call(invocation: Invocation): Promise<Outcome>;
   /** Reads one property (the JSON API's `GET …/{property}`); only the service content is public. */
   read(invocation: Omit<Invocation, "readArgs">): Promise<Outcome>;
-  readonly collectors: Collectors;
 }
 
 export function createInvoker(deps: {
@@ -112,7 +110,6 @@ export function createInvoker(deps: {
     return { ok: false, fault: INTERNAL_FAULT };
   };
   return {
-    collectors: deps.collectors,
     async call(invocation) {
       let spec: MethodSpec | undefined;
       try {
@@ -138,9 +135,4 @@ export function createInvoker(deps: {
       }
     },
   };
-}
-
-/** A fault for a request that could not even be read. */
-export function malformed(message: string): SessionError {
-  return new SessionError("MALFORMED_REQUEST", message);
 }
