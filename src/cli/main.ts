@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { isSessionError } from "../core/errors.ts";
 import type { Command, CommandOptions } from "./command.ts";
+import { agentCommands } from "./commands/agent.ts";
 import { messageCommands } from "./commands/message.ts";
 import { realmCommands } from "./commands/realm.ts";
 import { serveCommand } from "./commands/serve.ts";
@@ -23,7 +24,14 @@ const COMMON_OPTIONS: CommandOptions = {
   help: { type: "boolean", short: "h", description: "Show help" },
 };
 
-const COMMANDS: Command[] = [serveCommand, ...userCommands, ...realmCommands, ...sessionsCommands, ...messageCommands];
+const COMMANDS: Command[] = [
+  serveCommand,
+  ...userCommands,
+  ...realmCommands,
+  ...sessionsCommands,
+  ...messageCommands,
+  ...agentCommands,
+];
 
 class UsageError extends Error {}
 

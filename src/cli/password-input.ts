@@ -1,6 +1,6 @@
 /**
- * Reads a new password without it ever appearing on a command line (where `ps` would show it): from
- * a terminal with echo off, asked twice, or as the first line of standard input.
+ * Reads a password without it ever appearing on a command line (where `ps` would show it): from a
+ * terminal with echo off (a new one asked twice), or as the first line of standard input.
  *
  * @module
  */
@@ -17,6 +17,13 @@ export async function readNewPassword(): Promise<string> {
   const again = await ask("Repeat the new password: ");
   if (password !== again) throw new Error("The two passwords differ.");
   if (!password) throw new Error("The password must not be empty.");
+  return password;
+}
+
+/** Reads an existing password: asked once on a terminal (echo off), else the first line of standard input. */
+export async function readPassword(prompt = "Password: "): Promise<string> {
+  const password = process.stdin.isTTY ? await ask(prompt) : await readFirstLine();
+  if (!password) throw new Error(process.stdin.isTTY ? "No password was typed." : "No password on standard input.");
   return password;
 }
 

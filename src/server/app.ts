@@ -16,6 +16,9 @@ import { createEngine, type Engine } from "../core/engine.ts";
 import { SessionError } from "../core/errors.ts";
 import { createSession } from "../core/ops/index.ts";
 import type { PasswordHasher } from "../core/password.ts";
+import { loadOrCreateHostId } from "../protocols/agent/host-id.ts";
+import { type AgentServer, createAgentServer } from "../protocols/agent/server.ts";
+import { parseAgentSettings } from "../protocols/agent/settings.ts";
 import { createWhoAmIFastPath } from "../protocols/api/fast-path.ts";
 import { API_PREFIX, apiPlugin, sendError } from "../protocols/api/plugin.ts";
 import { astrogridPlugin } from "../protocols/astrogrid/plugin.ts";
@@ -76,6 +79,8 @@ export interface App {
   provisioned: ProvisionResult | undefined;
   /** The AstroGrid front door's default session and discovery file, when that front door is on and started. */
   astrogrid: { rootUrl: string; discoveryFile: string; sessionId: string } | undefined;
+  /** The Agent front door's host id and listeners, when that front door is on and started. */
+  agent: { hostId: string; listeners: Listener[] } | undefined;
   /** Provisions the directory, starts the engine and listens; resolves with one entry per listener. */
   start(): Promise<Listener[]>;
   /** Stops listening, flushes activity and closes the store. Idempotent. */
@@ -91,6 +96,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const httpkom = parseHttpkomSettings(config.frontDoors.httpkom);
   const astrogrid = parseAstrogridSettings(config.frontDoors.astrogrid);
   const vsphere = parseVsphereSettings(config.frontDoors.vsphere);
+  const agent = parseAgentSettings(config.frontDoors.agent, config.http);
   let store = options.store;
   if (!store) {
     if (config.store.driver === "sqlite") mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -189,12 +195,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   let started = false;
   let stopped: Promise<void> | undefined;
+  let agentServer: AgentServer | undefined;
   const app: App = {
     config,
     engine,
     http,
     provisioned: undefined,
     astrogrid: undefined,
+    agent: undefined,
     async start() {
       app.provisioned = await provision(engine, config, options.adminPassword);
       await engine.start();
@@ -212,12 +220,27 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         writeDiscoveryFile(discoveryFile, rootUrl);
         app.astrogrid = { rootUrl, discoveryFile, sessionId: defaultSession };
       }
-      return [{ name: "http", url }];
+      const listeners: Listener[] = [{ name: "http", url }];
+      if (agent) {
+        const hostId = agent.hostId ?? loadOrCreateHostId(config.dataDir);
+        agentServer = createAgentServer({
+          engine,
+          settings: agent,
+          hostId,
+          log: http.log.child({ frontDoor: "agent" }),
+        });
+        const agentListeners = await agentServer.start();
+        app.agent = { hostId, listeners: agentListeners };
+        listeners.push(...agentListeners);
+      }
+      return listeners;
     },
     stop() {
       stopped ??= (async () => {
         if (app.astrogrid) rmSync(app.astrogrid.discoveryFile, { force: true });
         await http.close();
+        // Before the engine stops: closing the connections ends their permanent sessions.
+        await agentServer?.stop();
         if (started) await engine.stop();
         await store.close();
       })();

@@ -51,7 +51,9 @@ export const serveCommand: Command = {
     }
     for (const listener of listeners) {
       const where = config.store.driver === "sqlite" ? `sqlite store in ${config.dataDir}` : "memory store";
-      process.stdout.write(`sessiond: ${listener.name} listening on ${listener.url} (JSON API at /api/v1, ${where})\n`);
+      // Only the HTTP listener serves the JSON API; the Agent's listeners speak their own protocol.
+      const detail = listener.name === "http" ? ` (JSON API at /api/v1, ${where})` : "";
+      process.stdout.write(`sessiond: ${listener.name} listening on ${listener.url}${detail}\n`);
     }
     if (app.astrogrid) {
       // The file holds the default session's secret: its path is printed, never its contents.

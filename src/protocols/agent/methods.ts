@@ -1,0 +1,243 @@
+/**
+ * The Agent calls sessiond serves, by interface and call name, each mapped to engine operations,
+ * and the dispatcher that runs one packet's call.
+ *
+ * Every packet is one call for the engine: the dispatcher authenticates once, in the session the
+ * packet runs in (its `<session>`, the `session_id` of `put`/`get`, or else the connection's
+ * permanent session), and the call runs its operations for that caller with `engine.run`. Who may
+ * do what is decided in the core; this file only knows the protocol's own rules: `sessionm` needs
+ * `system/login` on the same connection first, and one permanent session per connection.
+ *
+ * @module
+ */
+
+import type { Engine } from "../../core/engine.ts";
+import { SessionError } from "../../core/errors.ts";
+import type { CallContext, Caller } from "../../core/operation.ts";
+import * as ops from "../../core/ops/index.ts";
+import { escapeXml } from "../xml.ts";
+import type { RequestCall } from "./codec.ts";
+import { AGENT_REASONS, isAgentReason, notLoggedIn, unknownSession } from "./errors.ts";
+import { type CallParams, invalidParameter, type ParamSpec, readParams } from "./params.ts";
+import { decodeSid, realmIdOfSidGuid, tokenXml } from "./token.ts";
+
+/** The permanent session `system/login` made for a connection. */
+export interface PermanentSession {
+  /** Its secret: known to the server only, it authenticates the connection's packets. Never logged. */
+  secret: string;
+  /** Its public key, to recognise its end in engine events. */
+  key: string;
+}
+
+/** What the dispatcher knows of, and may change about, the connection a packet arrived on. */
+export interface AgentConnection {
+  /** The permanent session while it lives. */
+  readonly permanent: PermanentSession | undefined;
+  setPermanent(session: PermanentSession): void;
+  /** Forgets the permanent session (it ended): the connection is logged out. */
+  clearPermanent(): void;
+}
+
+export interface CallEnvironment {
+  engine: Engine;
+  /** The Agent host id: the GUID of the default realm's SIDs. */
+  hostId: string;
+  connection: AgentConnection;
+  /** The call context of this connection, presenting `secret`. */
+  context(secret: string | undefined): CallContext;
+}
+
+export interface CallSpec {
+  params: ParamSpec;
+  /** True for every call but `system/get_realm` and `system/login`: `system/login` must come first. */
+  needsLogin: boolean;
+  /** A parameter naming the session the call runs in, when given (`put`/`get`'s `session_id`). */
+  sessionParam?: string;
+  /** Returns the XML inside the answer's interface element. */
+  run(caller: Caller, params: CallParams, env: CallEnvironment): Promise<string>;
+}
+
+/** Longest session id worth looking up: longer text cannot be one, so it is simply unknown. */
+const MAX_SESSION_ID = 256;
+
+function loginParams(params: CallParams): { userName: string; password: string; realmId: string | undefined } {
+  if (params.text("domain") !== undefined) {
+    throw new SessionError(
+      "NOT_SUPPORTED",
+      "Logins into Virtuozzo containers (domain) are not supported: sessiond has no container realms.",
+    );
+  }
+  const userName = params.base64("name");
+  if (userName === undefined || userName === "") throw invalidParameter("name", "is required");
+  return { userName, password: params.base64("password") ?? "", realmId: params.guid("realm") };
+}
+
+function sessionIdParam(params: CallParams, name: string): string | undefined {
+  const id = params.text(name);
+  if (id === "") throw invalidParameter(name, "must not be empty");
+  return id;
+}
+
+const SYSTEM: Record<string, CallSpec> = {
+  get_realm: {
+    params: {},
+    needsLogin: false,
+    async run(caller, _params, env) {
+      const realms = await env.engine.run(ops.listPublicRealms, caller, {});
+      return realms
+        .map((realm) => `<realm><id>${escapeXml(realm.id)}</id><name>${escapeXml(realm.name)}</name></realm>`)
+        .join("");
+    },
+  },
+  login: {
+    params: { name: "once", domain: "once", realm: "once", password: "once" },
+    needsLogin: false,
+    async run(caller, params, env) {
+      const input = loginParams(params);
+      if (env.connection.permanent) {
+        throw new SessionError(
+          "INVALID_REQUEST",
+          "This connection is already logged in: one system/login per connection.",
+        );
+      }
+      const result = await env.engine.run(ops.login, caller, {
+        ...input,
+        binding: "connection",
+        secretFormat: "agent",
+        newSession: true,
+      });
+      if (result.secret === undefined) throw new Error("system/login made no new session");
+      env.connection.setPermanent({ secret: result.secret, key: result.session.key });
+      return tokenXml(result.identity, env.hostId);
+    },
+  },
+};
+
+const SESSIONM: Record<string, CallSpec> = {
+  login: {
+    params: { name: "once", domain: "once", realm: "once", password: "once", expiration: "once" },
+    needsLogin: true,
+    async run(caller, params, env) {
+      const input = loginParams(params);
+      const expiration = params.seconds("expiration");
+      const result = await env.engine.run(ops.login, caller, {
+        ...input,
+        ...(expiration === undefined ? {} : { idleTimeoutSeconds: expiration }),
+        secretFormat: "agent",
+        newSession: true,
+      });
+      return `<session_id>${escapeXml(result.secret ?? "")}</session_id>${tokenXml(result.identity, env.hostId)}`;
+    },
+  },
+  login_as: {
+    params: { sid: "once", expiration: "once" },
+    needsLogin: true,
+    async run(caller, params, env) {
+      const sid = decodeSid(params.requiredText("sid"));
+      if (!sid) throw invalidParameter("sid", "is not a user SID of this server");
+      if (sid.kind !== "user") throw invalidParameter("sid", "names a group: login_as needs a user's SID");
+      const expiration = params.seconds("expiration");
+      const result = await env.engine.run(ops.impersonate, caller, {
+        userNumber: sid.rid,
+        realmId: realmIdOfSidGuid(sid.guid, env.hostId),
+        ...(expiration === undefined ? {} : { idleTimeoutSeconds: expiration }),
+        secretFormat: "agent",
+      });
+      return `<session_id>${escapeXml(result.secret ?? "")}</session_id>${tokenXml(result.identity, env.hostId)}`;
+    },
+  },
+  logout: {
+    params: { session_id: "once" },
+    needsLogin: true,
+    async run(caller, params, env) {
+      const id = params.requiredText("session_id");
+      if (id.length > MAX_SESSION_ID) throw unknownSession();
+      const { ended } = await env.engine.run(ops.disposeBySecret, caller, { secret: id });
+      if (!ended) throw unknownSession();
+      return "<ok/>";
+    },
+  },
+  put: {
+    params: { session_id: "once", data: "many" },
+    needsLogin: true,
+    sessionParam: "session_id",
+    async run(caller, params, env) {
+      const data = params.all("data");
+      if (data.length === 0) throw invalidParameter("data", "is required: one or more <data><key>…</key></data>");
+      const entries = data.map((element, i) => {
+        const entry = readParams(element, { key: "once", value: "once" }, `data[${i + 1}]`);
+        return { name: entry.requiredText("key"), value: entry.rawText("value") ?? "" };
+      });
+      await env.engine.run(ops.putAttributes, caller, { entries });
+      return "<ok/>";
+    },
+  },
+  get: {
+    params: { session_id: "once", key: "many" },
+    needsLogin: true,
+    sessionParam: "session_id",
+    async run(caller, params, env) {
+      const names = [...new Set(params.texts("key"))];
+      const pairs: [string, string][] = [];
+      if (names.length === 0) {
+        pairs.push(...Object.entries(await env.engine.run(ops.listAttributes, caller, {})));
+      } else {
+        for (const name of names) {
+          const { value } = await env.engine.run(ops.getAttribute, caller, { name });
+          if (value !== null) pairs.push([name, value]);
+        }
+      }
+      return pairs
+        .map(([key, value]) => `<data><key>${escapeXml(key)}</key><value>${escapeXml(value)}</value></data>`)
+        .join("");
+    },
+  },
+};
+
+/** Every call, by interface and call name. */
+export const INTERFACES: Readonly<Record<string, Readonly<Record<string, CallSpec>>>> = {
+  system: SYSTEM,
+  sessionm: SESSIONM,
+};
+
+/**
+ * Runs one packet's call and returns the XML inside its answer's interface element. `packetSession`
+ * is the packet's `<session>`, when it had one.
+ */
+export async function dispatch(env: CallEnvironment, call: RequestCall, packetSession: string | undefined) {
+  const calls = Object.hasOwn(INTERFACES, call.iface) ? INTERFACES[call.iface] : undefined;
+  if (!calls) {
+    throw new SessionError("UNKNOWN_METHOD", "No such interface: sessiond serves system and sessionm.", {
+      details: { reason: AGENT_REASONS.unknownInterface },
+    });
+  }
+  const spec = Object.hasOwn(calls, call.call) ? calls[call.call] : undefined;
+  if (!spec) {
+    throw new SessionError("UNKNOWN_METHOD", `No such call in ${call.iface}: it has ${Object.keys(calls).join(", ")}.`);
+  }
+  if (spec.needsLogin && !env.connection.permanent) throw notLoggedIn();
+  const params = readParams(call.element, spec.params, `${call.iface}/${call.call}`);
+  const named = (spec.sessionParam ? sessionIdParam(params, spec.sessionParam) : undefined) ?? packetSession;
+  const permanent = env.connection.permanent;
+  const secret = named ?? permanent?.secret;
+  if (named !== undefined && named.length > MAX_SESSION_ID) throw unknownSession();
+  const caller = await env.engine.authenticate(env.context(secret));
+  if (named !== undefined && !caller.session) throw unknownSession();
+  if (named === undefined && permanent && !caller.session) {
+    // Ended elsewhere (terminated by an operator, the user deleted): the connection is logged out.
+    env.connection.clearPermanent();
+    if (spec.needsLogin) {
+      throw notLoggedIn("This connection's session has ended: log in again with system/login.");
+    }
+  }
+  try {
+    return await spec.run(caller, params, env);
+  } catch (error) {
+    // Said in the Agent's terms: a session that is not logged in, or one that vanished while the call ran.
+    if (error instanceof SessionError && error.code === "NOT_AUTHENTICATED" && !isAgentReason(error)) {
+      if (error.details.reason === "login-required") throw notLoggedIn(error.message);
+      throw named !== undefined ? unknownSession() : notLoggedIn();
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The `agent` block of the configuration, checked. The front door is on only when the block is
+ * present (even empty), so that servers and tests without it open no extra ports:
+ *
+ * ```json
+ * "agent": { "host": "127.0.0.1", "port": 4433, "tlsPort": 4434, "tls": { "cert": "c.pem", "key": "k.pem" },
+ *            "hostId": "4fce28dd-0cd3-1345-bb94-3192b940fb90", "maxPacketBytes": 1048576,
+ *            "maxConnections": 1000, "maxConnectionsPerAddress": 100, "unauthenticatedIdleSeconds": 60,
+ *            "maxQueuedPackets": 64 }
+ * ```
+ *
+ * @module
+ */
+
+import type { TlsConfig } from "../../core/config.ts";
+import { SessionError } from "../../core/errors.ts";
+import { GUID_PATTERN } from "../../core/validate.ts";
+
+export interface AgentSettings {
+  /** Listen address of both listeners. @default http.host */
+  host: string;
+  /** Plain TCP port; 0 picks a free port, null turns the plain listener off. @default 4433 */
+  port: number | null;
+  /** TLS port; 0 picks a free port, null turns the TLS listener off. @default 4434 */
+  tlsPort: number | null;
+  /** Certificate of the TLS listener; the TLS listener is off when null. @default http.tls */
+  tls: TlsConfig | null;
+  /**
+   * The Agent host id (a GUID): the `vzclient<N>-<hostId>` target of every answer and the GUID in the
+   * SIDs of the default realm. Absent: generated once and kept in `<dataDir>/agent-host-id`.
+   */
+  hostId: string | undefined;
+  /** Largest packet accepted, in bytes, without its NUL. @default 1048576 */
+  maxPacketBytes: number;
+  /** Most connections open at once. @default 1000 */
+  maxConnections: number;
+  /** Most connections open at once from one IP address. @default 100 */
+  maxConnectionsPerAddress: number;
+  /**
+   * Seconds a connection without a permanent session may go without completing a packet before it
+   * is closed (fractions allowed). @default 60
+   */
+  unauthenticatedIdleSeconds: number;
+  /**
+   * Packets of one connection read ahead of the one being answered; reading pauses beyond this (or
+   * beyond `maxPacketBytes` of queued bytes, or while the client does not read its answers). @default 64
+   */
+  maxQueuedPackets: number;
+}
+
+export const DEFAULT_AGENT_PORT = 4433;
+export const DEFAULT_AGENT_TLS_PORT = 4434;
+
+const DEFAULTS = {
+  port: DEFAULT_AGENT_PORT,
+  tlsPort: DEFAULT_AGENT_TLS_PORT,
+  maxPacketBytes: 1024 * 1024,
+  maxConnections: 1000,
+  maxConnectionsPerAddress: 100,
+  unauthenticatedIdleSeconds: 60,
+  maxQueuedPackets: 64,
+} as const;
+
+const KNOWN = [
+  "host",
+  "port",
+  "tlsPort",
+  "tls",
+  "hostId",
+  "maxPacketBytes",
+  "maxConnections",
+  "maxConnectionsPerAddress",
+  "unauthenticatedIdleSeconds",
+  "maxQueuedPackets",
+];
+
+function fail(path: string, expectation: string): never {
+  throw new SessionError("INVALID_ARGUMENT", `Configuration: ${path} ${expectation}.`, { details: { path } });
+}
+
+function integer(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
+    fail(path, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function port(value: unknown, path: string, fallback: number): number | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  return integer(value, path, 0, 65535);
+}
+
+function text(value: unknown, path: string): string {
+  if (typeof value !== "string" || value === "") fail(path, "must be a non-empty string");
+  return value;
+}
+
+function tls(value: unknown, fallback: TlsConfig | null): TlsConfig | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  if (typeof value !== "object" || Array.isArray(value)) fail("agent.tls", "must be an object with cert and key");
+  const raw = value as Record<string, unknown>;
+  for (const name of Object.keys(raw)) {
+    if (name !== "cert" && name !== "key") fail(`agent.tls.${name}`, "is not a known setting (known: cert, key)");
+  }
+  return { cert: text(raw.cert, "agent.tls.cert"), key: text(raw.key, "agent.tls.key") };
+}
+
+/**
+ * Checks the raw `agent` block; undefined when it is absent (the front door is off). `http` gives the
+ * defaults of `host` and `tls`. Throws `INVALID_ARGUMENT` naming the path of a wrong setting.
+ */
+export function parseAgentSettings(
+  raw: Record<string, unknown> | undefined,
+  http: { host: string; tls: TlsConfig | null },
+): AgentSettings | undefined {
+  if (raw === undefined) return undefined;
+  for (const name of Object.keys(raw)) {
+    if (!KNOWN.includes(name)) fail(`agent.${name}`, `is not a known setting (known: ${KNOWN.join(", ")})`);
+  }
+  const settings: AgentSettings = {
+    host: raw.host === undefined ? http.host : text(raw.host, "agent.host"),
+    port: port(raw.port, "agent.port", DEFAULTS.port),
+    tlsPort: port(raw.tlsPort, "agent.tlsPort", DEFAULTS.tlsPort),
+    tls: tls(raw.tls, http.tls),
+    hostId: undefined,
+    maxPacketBytes:
+      raw.maxPacketBytes === undefined
+        ? DEFAULTS.maxPacketBytes
+        : integer(raw.maxPacketBytes, "agent.maxPacketBytes", 1024, 64 * 1024 * 1024),
+    maxConnections:
+      raw.maxConnections === undefined
+        ? DEFAULTS.maxConnections
+        : integer(raw.maxConnections, "agent.maxConnections", 1, 1_000_000),
+    maxConnectionsPerAddress:
+      raw.maxConnectionsPerAddress === undefined
+        ? DEFAULTS.maxConnectionsPerAddress
+        : integer(raw.maxConnectionsPerAddress, "agent.maxConnectionsPerAddress", 1, 1_000_000),
+    unauthenticatedIdleSeconds: DEFAULTS.unauthenticatedIdleSeconds,
+    maxQueuedPackets:
+      raw.maxQueuedPackets === undefined
+        ? DEFAULTS.maxQueuedPackets
+        : integer(raw.maxQueuedPackets, "agent.maxQueuedPackets", 1, 10_000),
+  };
+  if (raw.hostId !== undefined) {
+    if (typeof raw.hostId !== "string" || !GUID_PATTERN.test(raw.hostId)) {
+      fail("agent.hostId", 'must be a GUID like "4fce28dd-0cd3-1345-bb94-3192b940fb90"');
+    }
+    settings.hostId = raw.hostId.toLowerCase();
+  }
+  if (raw.unauthenticatedIdleSeconds !== undefined) {
+    const value = raw.unauthenticatedIdleSeconds;
+    // Fractions are allowed so that tests (and cautious operators) can use sub-second values.
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0.001 || value > 86_400) {
+      fail("agent.unauthenticatedIdleSeconds", "must be a number of seconds from 0.001 to 86400");
+    }
+    settings.unauthenticatedIdleSeconds = value;
+  }
+  if (settings.port === null && (settings.tlsPort === null || settings.tls === null)) {
+    fail("agent.port", "is null, and without a TLS certificate and tlsPort the front door would have no listener");
+  }
+  if (settings.port !== null && settings.port !== 0 && settings.port === settings.tlsPort && settings.tls) {
+    fail("agent.tlsPort", "must differ from agent.port");
+  }
+  return settings;
+}
