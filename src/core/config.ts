@@ -7,7 +7,15 @@
  * @module
  */
 
-import { SessionError } from "./errors.ts";
+import {
+  booleanSetting,
+  checkKnownSettings,
+  failSetting,
+  integerSetting,
+  settingsObject,
+  textSetting,
+  tlsSetting,
+} from "./config-readers.ts";
 import { isWellFormedLocale } from "./locale.ts";
 import { isPrivilege, type Privilege } from "./privileges.ts";
 import type { SessionCapPolicy } from "./types.ts";
@@ -128,93 +136,59 @@ const FRONT_DOORS = ["agent", "astrogrid", "httpkom", "vsphere"] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-type Raw = Record<string, unknown>;
-
-function fail(path: string, expectation: string): never {
-  throw new SessionError("INVALID_ARGUMENT", `Configuration: ${path} ${expectation}.`, { details: { path } });
-}
-
-function object(value: unknown, path: string): Raw {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "must be an object");
-  return value as Raw;
-}
-
-function known(raw: Raw, path: string, names: readonly string[]): void {
-  for (const name of Object.keys(raw)) {
-    if (!names.includes(name))
-      fail(`${path}${path ? "." : ""}${name}`, `is not a known setting (known: ${names.join(", ")})`);
-  }
-}
-
-function str(value: unknown, path: string, pattern?: RegExp): string {
-  if (typeof value !== "string" || value === "") fail(path, "must be a non-empty string");
-  if (pattern && !pattern.test(value)) fail(path, "has an invalid format");
-  return value;
-}
-
-function int(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    fail(path, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function bool(value: unknown, path: string): boolean {
-  if (typeof value !== "boolean") fail(path, "must be true or false");
-  return value;
-}
-
 function privileges(value: unknown, path: string): Privilege[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) fail(path, "must be a list of privilege names");
+  if (!Array.isArray(value)) failSetting(path, "must be a list of privilege names");
   return value.map((p, i) => {
-    if (!isPrivilege(p)) fail(`${path}[${i}]`, "is not a known privilege");
+    if (!isPrivilege(p)) failSetting(`${path}[${i}]`, "is not a known privilege");
     return p;
   });
 }
 
-function tls(value: unknown, path: string): TlsConfig | null {
-  if (value === undefined || value === null) return null;
-  const raw = object(value, path);
-  known(raw, path, ["cert", "key"]);
-  return { cert: str(raw.cert, `${path}.cert`), key: str(raw.key, `${path}.key`) };
-}
-
 function parseUser(value: unknown, path: string): UserConfig {
-  const raw = object(value, path);
-  known(raw, path, ["name", "number", "password", "passwordHash", "fullName", "groups", "privileges", "disabled"]);
+  const raw = settingsObject(value, path);
+  checkKnownSettings(raw, path, [
+    "name",
+    "number",
+    "password",
+    "passwordHash",
+    "fullName",
+    "groups",
+    "privileges",
+    "disabled",
+  ]);
   const user: UserConfig = {
-    name: str(raw.name, `${path}.name`, NAME_PATTERN),
+    name: textSetting(raw.name, `${path}.name`, { pattern: NAME_PATTERN }),
     groups: [],
     privileges: privileges(raw.privileges, `${path}.privileges`),
-    disabled: raw.disabled === undefined ? false : bool(raw.disabled, `${path}.disabled`),
+    disabled: raw.disabled === undefined ? false : booleanSetting(raw.disabled, `${path}.disabled`),
   };
-  if (raw.number !== undefined) user.number = int(raw.number, `${path}.number`, 0, 2 ** 31 - 1);
-  if (raw.password !== undefined) user.password = str(raw.password, `${path}.password`);
+  if (raw.number !== undefined) user.number = integerSetting(raw.number, `${path}.number`, 0, 2 ** 31 - 1);
+  if (raw.password !== undefined) user.password = textSetting(raw.password, `${path}.password`);
   if (raw.passwordHash !== undefined)
-    user.passwordHash = str(raw.passwordHash, `${path}.passwordHash`, /^\$argon2id\$/);
-  if (raw.fullName !== undefined) user.fullName = str(raw.fullName, `${path}.fullName`);
+    user.passwordHash = textSetting(raw.passwordHash, `${path}.passwordHash`, { pattern: /^\$argon2id\$/ });
+  if (raw.fullName !== undefined) user.fullName = textSetting(raw.fullName, `${path}.fullName`);
   if (raw.groups !== undefined) {
-    if (!Array.isArray(raw.groups)) fail(`${path}.groups`, "must be a list of group names");
-    user.groups = raw.groups.map((g, i) => str(g, `${path}.groups[${i}]`, NAME_PATTERN));
+    if (!Array.isArray(raw.groups)) failSetting(`${path}.groups`, "must be a list of group names");
+    user.groups = raw.groups.map((g, i) => textSetting(g, `${path}.groups[${i}]`, { pattern: NAME_PATTERN }));
   }
   return user;
 }
 
 function parseGroup(value: unknown, path: string): GroupConfig {
-  const raw = object(value, path);
-  known(raw, path, ["name", "number", "privileges"]);
+  const raw = settingsObject(value, path);
+  checkKnownSettings(raw, path, ["name", "number", "privileges"]);
   const group: GroupConfig = {
-    name: str(raw.name, `${path}.name`, NAME_PATTERN),
+    name: textSetting(raw.name, `${path}.name`, { pattern: NAME_PATTERN }),
     privileges: privileges(raw.privileges, `${path}.privileges`),
   };
-  if (raw.number !== undefined) group.number = int(raw.number, `${path}.number`, 0, 2 ** 31 - 1);
+  if (raw.number !== undefined) group.number = integerSetting(raw.number, `${path}.number`, 0, 2 ** 31 - 1);
   return group;
 }
 
 function parseRealm(value: unknown, path: string): RealmConfig {
-  const raw = object(value, path);
-  known(raw, path, [
+  const raw = settingsObject(value, path);
+  checkKnownSettings(raw, path, [
     "name",
     "id",
     "defaultLocale",
@@ -227,43 +201,47 @@ function parseRealm(value: unknown, path: string): RealmConfig {
     "users",
     "groups",
   ]);
-  const realm: RealmConfig = { name: str(raw.name, `${path}.name`, REALM_NAME_PATTERN), users: [], groups: [] };
-  if (raw.id !== undefined) realm.id = str(raw.id, `${path}.id`, GUID_PATTERN).toLowerCase();
+  const realm: RealmConfig = {
+    name: textSetting(raw.name, `${path}.name`, { pattern: REALM_NAME_PATTERN }),
+    users: [],
+    groups: [],
+  };
+  if (raw.id !== undefined) realm.id = textSetting(raw.id, `${path}.id`, { pattern: GUID_PATTERN }).toLowerCase();
   if (raw.defaultLocale !== undefined) {
-    if (!isWellFormedLocale(raw.defaultLocale)) fail(`${path}.defaultLocale`, "must look like 'en' or 'en_US'");
+    if (!isWellFormedLocale(raw.defaultLocale)) failSetting(`${path}.defaultLocale`, "must look like 'en' or 'en_US'");
     realm.defaultLocale = raw.defaultLocale;
   }
   if (raw.supportedLocales !== undefined) {
     if (!Array.isArray(raw.supportedLocales) || !raw.supportedLocales.every(isWellFormedLocale)) {
-      fail(`${path}.supportedLocales`, "must be a list of locales like 'en' or 'en_US'");
+      failSetting(`${path}.supportedLocales`, "must be a list of locales like 'en' or 'en_US'");
     }
     realm.supportedLocales = raw.supportedLocales;
   }
   if (raw.idleTimeoutSeconds !== undefined)
-    realm.idleTimeoutSeconds = int(raw.idleTimeoutSeconds, `${path}.idleTimeoutSeconds`, 0);
+    realm.idleTimeoutSeconds = integerSetting(raw.idleTimeoutSeconds, `${path}.idleTimeoutSeconds`, 0);
   if (raw.maxLifetimeSeconds !== undefined) {
     realm.maxLifetimeSeconds =
-      raw.maxLifetimeSeconds === null ? null : int(raw.maxLifetimeSeconds, `${path}.maxLifetimeSeconds`, 1);
+      raw.maxLifetimeSeconds === null ? null : integerSetting(raw.maxLifetimeSeconds, `${path}.maxLifetimeSeconds`, 1);
   }
   if (raw.maxSessionsPerUser !== undefined) {
     realm.maxSessionsPerUser =
-      raw.maxSessionsPerUser === null ? null : int(raw.maxSessionsPerUser, `${path}.maxSessionsPerUser`, 1);
+      raw.maxSessionsPerUser === null ? null : integerSetting(raw.maxSessionsPerUser, `${path}.maxSessionsPerUser`, 1);
   }
   if (raw.maxSessionsPolicy !== undefined) {
     if (raw.maxSessionsPolicy !== "deny" && raw.maxSessionsPolicy !== "evict-oldest") {
-      fail(`${path}.maxSessionsPolicy`, "must be deny or evict-oldest");
+      failSetting(`${path}.maxSessionsPolicy`, "must be deny or evict-oldest");
     }
     realm.maxSessionsPolicy = raw.maxSessionsPolicy;
   }
   if (raw.allowSelfRegistration !== undefined) {
-    realm.allowSelfRegistration = bool(raw.allowSelfRegistration, `${path}.allowSelfRegistration`);
+    realm.allowSelfRegistration = booleanSetting(raw.allowSelfRegistration, `${path}.allowSelfRegistration`);
   }
   if (raw.users !== undefined) {
-    if (!Array.isArray(raw.users)) fail(`${path}.users`, "must be a list");
+    if (!Array.isArray(raw.users)) failSetting(`${path}.users`, "must be a list");
     realm.users = raw.users.map((u, i) => parseUser(u, `${path}.users[${i}]`));
   }
   if (raw.groups !== undefined) {
-    if (!Array.isArray(raw.groups)) fail(`${path}.groups`, "must be a list");
+    if (!Array.isArray(raw.groups)) failSetting(`${path}.groups`, "must be a list");
     realm.groups = raw.groups.map((g, i) => parseGroup(g, `${path}.groups[${i}]`));
   }
   return realm;
@@ -271,68 +249,70 @@ function parseRealm(value: unknown, path: string): RealmConfig {
 
 /** Checks a merged raw configuration and fills in defaults. Throws `INVALID_ARGUMENT` naming the path. */
 export function parseConfig(value: unknown): Config {
-  const raw = value === undefined ? {} : object(value, "(top level)");
-  known(raw, "", ["dataDir", "nodeId", "store", "http", "log", "sessions", "realms", ...FRONT_DOORS]);
+  const raw = value === undefined ? {} : settingsObject(value, "(top level)");
+  checkKnownSettings(raw, "", ["dataDir", "nodeId", "store", "http", "log", "sessions", "realms", ...FRONT_DOORS]);
   const config: Config = structuredClone(DEFAULT_CONFIG);
-  if (raw.dataDir !== undefined) config.dataDir = str(raw.dataDir, "dataDir");
-  if (raw.nodeId !== undefined) config.nodeId = str(raw.nodeId, "nodeId", /^[A-Za-z0-9._-]{1,64}$/);
+  if (raw.dataDir !== undefined) config.dataDir = textSetting(raw.dataDir, "dataDir");
+  if (raw.nodeId !== undefined)
+    config.nodeId = textSetting(raw.nodeId, "nodeId", { pattern: /^[A-Za-z0-9._-]{1,64}$/ });
 
   if (raw.store !== undefined) {
-    const store = object(raw.store, "store");
-    known(store, "store", ["driver", "path", "durability"]);
+    const store = settingsObject(raw.store, "store");
+    checkKnownSettings(store, "store", ["driver", "path", "durability"]);
     if (store.driver !== undefined) {
-      if (store.driver !== "sqlite" && store.driver !== "memory") fail("store.driver", "must be sqlite or memory");
+      if (store.driver !== "sqlite" && store.driver !== "memory")
+        failSetting("store.driver", "must be sqlite or memory");
       config.store.driver = store.driver;
     }
-    if (store.path !== undefined) config.store.path = str(store.path, "store.path");
+    if (store.path !== undefined) config.store.path = textSetting(store.path, "store.path");
     if (store.durability !== undefined) {
       if (store.durability !== "normal" && store.durability !== "full")
-        fail("store.durability", "must be normal or full");
+        failSetting("store.durability", "must be normal or full");
       config.store.durability = store.durability;
     }
   }
 
   if (raw.http !== undefined) {
-    const http = object(raw.http, "http");
-    known(http, "http", ["host", "port", "tls", "bodyLimitBytes"]);
-    if (http.host !== undefined) config.http.host = str(http.host, "http.host");
-    if (http.port !== undefined) config.http.port = int(http.port, "http.port", 0, 65535);
-    config.http.tls = tls(http.tls, "http.tls");
+    const http = settingsObject(raw.http, "http");
+    checkKnownSettings(http, "http", ["host", "port", "tls", "bodyLimitBytes"]);
+    if (http.host !== undefined) config.http.host = textSetting(http.host, "http.host");
+    if (http.port !== undefined) config.http.port = integerSetting(http.port, "http.port", 0, 65535);
+    config.http.tls = tlsSetting(http.tls, "http.tls");
     if (http.bodyLimitBytes !== undefined)
-      config.http.bodyLimitBytes = int(http.bodyLimitBytes, "http.bodyLimitBytes", 1024);
+      config.http.bodyLimitBytes = integerSetting(http.bodyLimitBytes, "http.bodyLimitBytes", 1024);
   }
 
   if (raw.log !== undefined) {
-    const log = object(raw.log, "log");
-    known(log, "log", ["level"]);
+    const log = settingsObject(raw.log, "log");
+    checkKnownSettings(log, "log", ["level"]);
     if (log.level !== undefined) {
       if (!LOG_LEVELS.includes(log.level as Config["log"]["level"]))
-        fail("log.level", `must be one of ${LOG_LEVELS.join(", ")}`);
+        failSetting("log.level", `must be one of ${LOG_LEVELS.join(", ")}`);
       config.log.level = log.level as Config["log"]["level"];
     }
   }
 
   if (raw.sessions !== undefined) {
-    const sessions = object(raw.sessions, "sessions");
+    const sessions = settingsObject(raw.sessions, "sessions");
     const names = Object.keys(DEFAULT_SESSION_LIMITS) as (keyof SessionLimits)[];
-    known(sessions, "sessions", names);
+    checkKnownSettings(sessions, "sessions", names);
     for (const name of names) {
-      if (sessions[name] !== undefined) config.sessions[name] = int(sessions[name], `sessions.${name}`, 1);
+      if (sessions[name] !== undefined) config.sessions[name] = integerSetting(sessions[name], `sessions.${name}`, 1);
     }
   }
 
   if (raw.realms !== undefined) {
-    if (!Array.isArray(raw.realms)) fail("realms", "must be a list");
+    if (!Array.isArray(raw.realms)) failSetting("realms", "must be a list");
     config.realms = raw.realms.map((r, i) => parseRealm(r, `realms[${i}]`));
     const seen = new Set<string>();
     for (const [i, realm] of config.realms.entries()) {
-      if (seen.has(realm.name)) fail(`realms[${i}].name`, "repeats the name of an earlier realm");
+      if (seen.has(realm.name)) failSetting(`realms[${i}].name`, "repeats the name of an earlier realm");
       seen.add(realm.name);
     }
   }
 
   for (const name of FRONT_DOORS) {
-    if (raw[name] !== undefined) config.frontDoors[name] = object(raw[name], name);
+    if (raw[name] !== undefined) config.frontDoors[name] = settingsObject(raw[name], name);
   }
   return config;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { EventType, Protocol } from "./types.ts";
+import type { EndReason, EventType, Protocol } from "./types.ts";
 
 export interface SessionEvent {
   type: EventType;
@@ -52,4 +52,26 @@ export function createEventBus(onListenerError: (error: unknown) => void): Event
       }
     },
   };
+}
+
+/** The events that end a session, each a reason (`EndReason`). */
+export const END_REASONS: ReadonlySet<EventType> = new Set<EndReason>([
+  "terminated",
+  "expired-idle",
+  "expired-absolute",
+  "connection-closed",
+  "disposed",
+  "evicted",
+]);
+
+export function isEndReason(type: EventType): type is EndReason {
+  return END_REASONS.has(type);
+}
+
+/**
+ * Whether after this event the session no longer has its logged-in user: it ended, or it was logged
+ * out (and lives on, anonymous). Push channels and connection logins that belong to the user stop then.
+ */
+export function endsLogin(type: EventType): boolean {
+  return type === "logout" || isEndReason(type);
 }

@@ -18,8 +18,9 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
-import type { Engine } from "../../core/engine.ts";
+import type { Engine, EngineLogger } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
+import { endsLogin } from "../../core/events.ts";
 import type { EventType } from "../../core/types.ts";
 import { isLoopbackAddress } from "../http-context.ts";
 import {
@@ -35,11 +36,8 @@ import { createPacketDecoder, type DecodedItem, framePacket, type PacketDecoder 
 import { type CallEnvironment, dispatch, INTERFACES, type PermanentSession } from "./methods.ts";
 import type { AgentSettings } from "./settings.ts";
 
-/** The subset of a pino logger the front door uses. */
-export interface AgentLogger {
-  error(object: unknown, message?: string): void;
-  warn(object: unknown, message?: string): void;
-  info(object: unknown, message?: string): void;
+/** The subset of a pino logger the front door uses: the engine's, and `debug` for connections coming and going. */
+export interface AgentLogger extends EngineLogger {
   debug(object: unknown, message?: string): void;
 }
 
@@ -68,17 +66,6 @@ export interface AgentServer {
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long a connection being closed after a last error packet may take to read it. */
 const LINGER_MS = 2_000;
-
-/** Events after which a session no longer backs a connection's login. */
-const LOGIN_ENDING: ReadonlySet<EventType> = new Set([
-  "logout",
-  "terminated",
-  "expired-idle",
-  "expired-absolute",
-  "connection-closed",
-  "disposed",
-  "evicted",
-]);
 
 const noopLogger: AgentLogger = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -130,7 +117,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   const idleMs = Math.max(1, Math.round(settings.unauthenticatedIdleSeconds * 1000));
 
   function onEngineEvent(event: { type: EventType; sessionKey: string | null }): void {
-    if (event.sessionKey === null || !LOGIN_ENDING.has(event.type)) return;
+    // After these the session no longer backs the connection's login.
+    if (event.sessionKey === null || !endsLogin(event.type)) return;
     const connection = byPermanentKey.get(event.sessionKey);
     if (connection) clearPermanent(connection);
   }

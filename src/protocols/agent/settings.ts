@@ -13,7 +13,7 @@
  */
 
 import type { TlsConfig } from "../../core/config.ts";
-import { SessionError } from "../../core/errors.ts";
+import { checkKnownSettings, failSetting, integerSetting, textSetting, tlsSetting } from "../../core/config-readers.ts";
 import { GUID_PATTERN } from "../../core/validate.ts";
 
 export interface AgentSettings {
@@ -74,37 +74,15 @@ const KNOWN = [
   "maxQueuedPackets",
 ];
 
-function fail(path: string, expectation: string): never {
-  throw new SessionError("INVALID_ARGUMENT", `Configuration: ${path} ${expectation}.`, { details: { path } });
-}
-
-function integer(value: unknown, path: string, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    fail(path, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
 function port(value: unknown, path: string, fallback: number): number | null {
   if (value === undefined) return fallback;
   if (value === null) return null;
-  return integer(value, path, 0, 65535);
+  return integerSetting(value, path, 0, 65535);
 }
 
-function text(value: unknown, path: string): string {
-  if (typeof value !== "string" || value === "") fail(path, "must be a non-empty string");
-  return value;
-}
-
+/** `undefined`: the HTTP listener's certificate; `null`: no TLS listener even when `http.tls` is set. */
 function tls(value: unknown, fallback: TlsConfig | null): TlsConfig | null {
-  if (value === undefined) return fallback;
-  if (value === null) return null;
-  if (typeof value !== "object" || Array.isArray(value)) fail("agent.tls", "must be an object with cert and key");
-  const raw = value as Record<string, unknown>;
-  for (const name of Object.keys(raw)) {
-    if (name !== "cert" && name !== "key") fail(`agent.tls.${name}`, "is not a known setting (known: cert, key)");
-  }
-  return { cert: text(raw.cert, "agent.tls.cert"), key: text(raw.key, "agent.tls.key") };
+  return value === undefined ? fallback : tlsSetting(value, "agent.tls");
 }
 
 /**
@@ -116,11 +94,9 @@ export function parseAgentSettings(
   http: { host: string; tls: TlsConfig | null },
 ): AgentSettings | undefined {
   if (raw === undefined) return undefined;
-  for (const name of Object.keys(raw)) {
-    if (!KNOWN.includes(name)) fail(`agent.${name}`, `is not a known setting (known: ${KNOWN.join(", ")})`);
-  }
+  checkKnownSettings(raw, "agent", KNOWN);
   const settings: AgentSettings = {
-    host: raw.host === undefined ? http.host : text(raw.host, "agent.host"),
+    host: raw.host === undefined ? http.host : textSetting(raw.host, "agent.host"),
     port: port(raw.port, "agent.port", DEFAULTS.port),
     tlsPort: port(raw.tlsPort, "agent.tlsPort", DEFAULTS.tlsPort),
     tls: tls(raw.tls, http.tls),
@@ -128,24 +104,24 @@ export function parseAgentSettings(
     maxPacketBytes:
       raw.maxPacketBytes === undefined
         ? DEFAULTS.maxPacketBytes
-        : integer(raw.maxPacketBytes, "agent.maxPacketBytes", 1024, 64 * 1024 * 1024),
+        : integerSetting(raw.maxPacketBytes, "agent.maxPacketBytes", 1024, 64 * 1024 * 1024),
     maxConnections:
       raw.maxConnections === undefined
         ? DEFAULTS.maxConnections
-        : integer(raw.maxConnections, "agent.maxConnections", 1, 1_000_000),
+        : integerSetting(raw.maxConnections, "agent.maxConnections", 1, 1_000_000),
     maxConnectionsPerAddress:
       raw.maxConnectionsPerAddress === undefined
         ? DEFAULTS.maxConnectionsPerAddress
-        : integer(raw.maxConnectionsPerAddress, "agent.maxConnectionsPerAddress", 1, 1_000_000),
+        : integerSetting(raw.maxConnectionsPerAddress, "agent.maxConnectionsPerAddress", 1, 1_000_000),
     unauthenticatedIdleSeconds: DEFAULTS.unauthenticatedIdleSeconds,
     maxQueuedPackets:
       raw.maxQueuedPackets === undefined
         ? DEFAULTS.maxQueuedPackets
-        : integer(raw.maxQueuedPackets, "agent.maxQueuedPackets", 1, 10_000),
+        : integerSetting(raw.maxQueuedPackets, "agent.maxQueuedPackets", 1, 10_000),
   };
   if (raw.hostId !== undefined) {
     if (typeof raw.hostId !== "string" || !GUID_PATTERN.test(raw.hostId)) {
-      fail("agent.hostId", 'must be a GUID like "4fce28dd-0cd3-1345-bb94-3192b940fb90"');
+      failSetting("agent.hostId", 'must be a GUID like "4fce28dd-0cd3-1345-bb94-3192b940fb90"');
     }
     settings.hostId = raw.hostId.toLowerCase();
   }
@@ -153,15 +129,18 @@ export function parseAgentSettings(
     const value = raw.unauthenticatedIdleSeconds;
     // Fractions are allowed so that tests (and cautious operators) can use sub-second values.
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0.001 || value > 86_400) {
-      fail("agent.unauthenticatedIdleSeconds", "must be a number of seconds from 0.001 to 86400");
+      failSetting("agent.unauthenticatedIdleSeconds", "must be a number of seconds from 0.001 to 86400");
     }
     settings.unauthenticatedIdleSeconds = value;
   }
   if (settings.port === null && (settings.tlsPort === null || settings.tls === null)) {
-    fail("agent.port", "is null, and without a TLS certificate and tlsPort the front door would have no listener");
+    failSetting(
+      "agent.port",
+      "is null, and without a TLS certificate and tlsPort the front door would have no listener",
+    );
   }
   if (settings.port !== null && settings.port !== 0 && settings.port === settings.tlsPort && settings.tls) {
-    fail("agent.tlsPort", "must differ from agent.port");
+    failSetting("agent.tlsPort", "must differ from agent.port");
   }
   return settings;
 }

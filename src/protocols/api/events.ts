@@ -13,21 +13,11 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { SessionEvent } from "../../core/events.ts";
+import { isEndReason, type SessionEvent } from "../../core/events.ts";
 import type { CallContext } from "../../core/operation.ts";
 import { localizedMessage, readServiceMessage } from "../../core/service-message.ts";
-import type { EndReason } from "../../core/types.ts";
 
 const HEARTBEAT_MS = 15_000;
-
-const END_REASONS: ReadonlySet<string> = new Set<EndReason>([
-  "terminated",
-  "expired-idle",
-  "expired-absolute",
-  "connection-closed",
-  "disposed",
-  "evicted",
-]);
 
 /** Ends every open stream: the server is stopping, and open streams would hold its sockets. */
 export function closeAllStreams(streams: Set<() => void>): void {
@@ -81,7 +71,7 @@ export async function openEventStream(
             send("service-message", { text: message.text, localized: localizedMessage(message, locale), at: event.at });
         })
         .catch((error: unknown) => request.log.error({ err: error }, "Could not read the service message"));
-    } else if (event.sessionKey === key && END_REASONS.has(event.type)) {
+    } else if (event.sessionKey === key && isEndReason(event.type)) {
       ended(event.type, event.at, event.detail);
     } else if (event.sessionKey === key && event.type === "logout") {
       send("logout", { key, at: event.at });

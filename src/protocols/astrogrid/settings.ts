@@ -12,7 +12,7 @@
 
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { SessionError } from "../../core/errors.ts";
+import { checkKnownSettings, failSetting, integerSetting, textSetting } from "../../core/config-readers.ts";
 
 export interface AstrogridSettings {
   /** Where the front door is mounted: `/segment[/segment...]`. @default "/astrogrid" */
@@ -38,40 +38,24 @@ export const DEFAULT_ASTROGRID_SETTINGS: AstrogridSettings = {
 /** Literal path segments only, and not the root: session ids are the next segment. */
 const PREFIX_PATTERN = /^(\/[A-Za-z0-9._~-]+)+$/;
 
-function fail(path: string, expectation: string): never {
-  throw new SessionError("INVALID_ARGUMENT", `Configuration: ${path} ${expectation}.`, { details: { path } });
-}
-
-function text(value: unknown, path: string, max: number): string {
-  if (typeof value !== "string" || value === "" || value.length > max)
-    fail(path, `must be text of 1 to ${max} characters`);
-  return value;
-}
-
 /** Checks the raw `astrogrid` block; undefined when it is absent (the front door is off). */
 export function parseAstrogridSettings(raw: Record<string, unknown> | undefined): AstrogridSettings | undefined {
   if (raw === undefined) return undefined;
   const settings: AstrogridSettings = { ...DEFAULT_ASTROGRID_SETTINGS };
-  const known = ["prefix", "discoveryFile", "defaultUser", "realm", "maxRequestBytes"];
-  for (const name of Object.keys(raw)) {
-    if (!known.includes(name)) fail(`astrogrid.${name}`, `is not a known setting (known: ${known.join(", ")})`);
-  }
+  checkKnownSettings(raw, "astrogrid", ["prefix", "discoveryFile", "defaultUser", "realm", "maxRequestBytes"]);
   if (raw.prefix !== undefined) {
     if (typeof raw.prefix !== "string" || !PREFIX_PATTERN.test(raw.prefix)) {
-      fail("astrogrid.prefix", 'must be a path like "/astrogrid" (letters, digits and ._~- between slashes)');
+      failSetting("astrogrid.prefix", 'must be a path like "/astrogrid" (letters, digits and ._~- between slashes)');
     }
     settings.prefix = raw.prefix;
   }
   if (raw.discoveryFile !== undefined)
-    settings.discoveryFile = text(raw.discoveryFile, "astrogrid.discoveryFile", 4096);
-  if (raw.defaultUser !== undefined) settings.defaultUser = text(raw.defaultUser, "astrogrid.defaultUser", 200);
-  if (raw.realm !== undefined) settings.realm = text(raw.realm, "astrogrid.realm", 63);
+    settings.discoveryFile = textSetting(raw.discoveryFile, "astrogrid.discoveryFile", { max: 4096 });
+  if (raw.defaultUser !== undefined)
+    settings.defaultUser = textSetting(raw.defaultUser, "astrogrid.defaultUser", { max: 200 });
+  if (raw.realm !== undefined) settings.realm = textSetting(raw.realm, "astrogrid.realm", { max: 63 });
   if (raw.maxRequestBytes !== undefined) {
-    const value = raw.maxRequestBytes;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1024 || value > 16 * 1024 * 1024) {
-      fail("astrogrid.maxRequestBytes", "must be an integer from 1024 to 16777216");
-    }
-    settings.maxRequestBytes = value;
+    settings.maxRequestBytes = integerSetting(raw.maxRequestBytes, "astrogrid.maxRequestBytes", 1024, 16 * 1024 * 1024);
   }
   return settings;
 }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { SessionError } from "../../core/errors.ts";
+import { booleanSetting, checkKnownSettings, integerSetting } from "../../core/config-readers.ts";
 
 export interface VsphereSettings {
   /** Whether `/sdk` is served. @default true */
@@ -29,33 +29,16 @@ export const DEFAULT_VSPHERE_SETTINGS: VsphereSettings = {
   maxWaitSeconds: 900,
 };
 
-function fail(path: string, expectation: string): never {
-  throw new SessionError("INVALID_ARGUMENT", `Configuration: ${path} ${expectation}.`, { details: { path } });
-}
-
-function integer(value: unknown, path: string, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max) {
-    fail(path, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
 export function parseVsphereSettings(raw: Record<string, unknown> | undefined): VsphereSettings {
   const settings: VsphereSettings = { ...DEFAULT_VSPHERE_SETTINGS };
   if (raw === undefined) return settings;
-  const known = Object.keys(DEFAULT_VSPHERE_SETTINGS);
-  for (const name of Object.keys(raw)) {
-    if (!known.includes(name)) fail(`vsphere.${name}`, `is not a known setting (known: ${known.join(", ")})`);
-  }
-  if (raw.enabled !== undefined) {
-    if (typeof raw.enabled !== "boolean") fail("vsphere.enabled", "must be true or false");
-    settings.enabled = raw.enabled;
-  }
+  checkKnownSettings(raw, "vsphere", Object.keys(DEFAULT_VSPHERE_SETTINGS));
+  if (raw.enabled !== undefined) settings.enabled = booleanSetting(raw.enabled, "vsphere.enabled");
   if (raw.maxRequestBytes !== undefined) {
-    settings.maxRequestBytes = integer(raw.maxRequestBytes, "vsphere.maxRequestBytes", 4096, 64 * 1024 * 1024);
+    settings.maxRequestBytes = integerSetting(raw.maxRequestBytes, "vsphere.maxRequestBytes", 4096, 64 * 1024 * 1024);
   }
   if (raw.maxWaitSeconds !== undefined) {
-    settings.maxWaitSeconds = integer(raw.maxWaitSeconds, "vsphere.maxWaitSeconds", 1, 24 * 3600);
+    settings.maxWaitSeconds = integerSetting(raw.maxWaitSeconds, "vsphere.maxWaitSeconds", 1, 24 * 3600);
   }
   return settings;
 }

@@ -16,7 +16,7 @@
 
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { SessionEvent } from "../../core/events.ts";
+import { endsLogin, type SessionEvent } from "../../core/events.ts";
 import type { VimCall } from "./call.ts";
 import { managedObjectNotFound, VimFault } from "./errors.ts";
 import { VOLATILE_SESSION_FIELDS } from "./properties.ts";
@@ -40,16 +40,6 @@ export interface Collectors {
 
 /** Most filters one session may hold: each is read again on every wake. */
 const MAX_FILTERS = 64;
-
-const END_EVENTS: ReadonlySet<string> = new Set([
-  "logout",
-  "terminated",
-  "expired-idle",
-  "expired-absolute",
-  "connection-closed",
-  "disposed",
-  "evicted",
-]);
 
 interface Filter {
   ref: MoRef;
@@ -87,7 +77,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
       return;
     }
     const own = event.sessionKey === null ? undefined : bySession.get(event.sessionKey);
-    if (own && event.sessionKey !== null && END_EVENTS.has(event.type)) {
+    if (own && event.sessionKey !== null && endsLogin(event.type)) {
       bySession.delete(event.sessionKey);
       own.waiter?.stop(new SessionError("NOT_AUTHENTICATED", "The session has ended."));
     } else {
