@@ -32,10 +32,15 @@ export interface ClientRun {
   stderr: string;
 }
 
-/** Runs a client program to its end (killed after `timeoutMs`). */
-export function runClient(command: string, args: string[], timeoutMs = 60_000): Promise<ClientRun> {
+/** Runs a client program to its end (killed after `timeoutMs`), with `env` added to this process's. */
+export function runClient(
+  command: string,
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<ClientRun> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { SessionError } from "../../../src/core/errors.ts";
 import { decodeMethodCall, encodeValue } from "../../../src/protocols/astrogrid/codec.ts";
 import { parseAstrogridSettings } from "../../../src/protocols/astrogrid/settings.ts";
 import { assertNoInternals } from "../../helpers/api.ts";
+import { runClient } from "../../helpers/real-clients.ts";
 import { startApp } from "../../helpers/start-app.ts";
 
 const MINUTE = 60_000;
@@ -131,22 +132,6 @@ print(sm.exists(sessID))
 print(len(ar.system.apihelp.listMethods()) > 10)
 `;
 
-function runPython(script: string, home: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("python3", [script], { env: { ...process.env, HOME: home } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 describe("astrogrid: the seed's Python example", () => {
   let s: Awaited<ReturnType<typeof startAstro>>;
   before(async () => {
@@ -163,7 +148,7 @@ describe("astrogrid: the seed's Python example", () => {
     const script = join(s.home, "example.py");
     writeFileSync(script, PYTHON_EXAMPLE);
     // Not spawnSync: the server answering the script runs in this process.
-    const run = await runPython(script, s.home);
+    const run = await runClient("python3", [script], { env: { HOME: s.home } });
     assert.equal(run.status, 0, run.stderr);
     const [id, url, loggedIn, defaultLoggedIn, before, disposed, afterDispose, listed] = run.stdout.trim().split("\n");
     assert.match(id ?? "", /^[0-9a-f]{32}$/);
