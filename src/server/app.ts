@@ -37,6 +37,7 @@ export const REDACTED_PATHS = [
   "req.headers.authorization",
   "req.headers.cookie",
   'req.headers["httpkom-connection"]',
+  'req.headers["vmware-api-session-id"]',
   "*.password",
   "*.secret",
   "*.ticket",

@@ -16,6 +16,7 @@ import {
   notLoggedIn,
   unknownSession,
 } from "../../../src/protocols/agent/errors.ts";
+import { errorsDocColumn } from "../../helpers/errors-doc.ts";
 
 const AGENT_DOC = fileURLToPath(new URL("../../../docs/agent.md", import.meta.url));
 
@@ -76,5 +77,15 @@ describe("docs/agent.md", () => {
       ERROR_CODE_NAMES.map((code: ErrorCode) => [code, AGENT_ERROR_CODES[AGENT_CODE_OF[code]]]),
     );
     assert.deepEqual(Object.fromEntries(rows), expected);
+  });
+});
+
+describe("docs/errors.md, Agent column", () => {
+  it("starts each code's cell with the Agent code AGENT_CODE_OF maps it to", () => {
+    const column = errorsDocColumn("Agent");
+    for (const code of ERROR_CODE_NAMES) {
+      const cell = column.get(code) ?? "";
+      assert.equal(Number(/^\d+/.exec(cell)?.[0]), AGENT_ERROR_CODES[AGENT_CODE_OF[code]], `${code}: ${cell}`);
+    }
   });
 });
