@@ -40,8 +40,27 @@ export interface XmlElement {
   ns: string;
   attributes: XmlAttribute[];
   children: XmlNode[];
-  /** Prefixes in scope at this element ("" is the default namespace), for values that name types (`xsi:type`). */
-  scope: ReadonlyMap<string, string>;
+  /** The namespaces in scope at this element, for values that name types (`xsi:type`): see `namespaceOf`. */
+  scope: NamespaceScope;
+}
+
+/**
+ * Namespace declarations in scope: those of one element, linked to its parent's. Elements that declare
+ * nothing share their parent's scope, so no element copies another's declarations: a document cannot
+ * make the parser build a large table per element.
+ */
+export interface NamespaceScope {
+  readonly declared: ReadonlyMap<string, string>;
+  readonly parent: NamespaceScope | null;
+}
+
+/** The namespace URI a prefix ("" for the default namespace) means in `scope`, or undefined. */
+export function namespaceOf(scope: NamespaceScope, prefix: string): string | undefined {
+  for (let at: NamespaceScope | null = scope; at !== null; at = at.parent) {
+    const uri = at.declared.get(prefix);
+    if (uri !== undefined) return uri;
+  }
+  return undefined;
 }
 
 export type XmlNode = XmlElement | string;
@@ -55,6 +74,13 @@ export interface XmlParseOptions {
   maxElements?: number;
   /** @default 64 */
   maxAttributes?: number;
+  /** Namespace declarations in the whole document. @default 256 */
+  maxNamespaceDeclarations?: number;
+  /**
+   * Refuse any attribute (namespace declarations included) and any prefix as soon as it is read, for
+   * formats that have none (XML-RPC), so that such input costs nothing to refuse. @default false
+   */
+  plain?: boolean;
 }
 
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
@@ -63,7 +89,7 @@ const WHITESPACE = /[ \t\r\n]*/y;
 /** Characters XML 1.0 does not allow anywhere (surrogates are checked by `isXmlChar` in references). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's purpose.
 const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-const BASE_SCOPE: ReadonlyMap<string, string> = new Map([["xml", XML_NAMESPACE]]);
+const BASE_SCOPE: NamespaceScope = { declared: new Map([["xml", XML_NAMESPACE]]), parent: null };
 
 export function isXmlChar(code: number): boolean {
   return (
@@ -82,6 +108,9 @@ export function parseXml(xml: string, options: XmlParseOptions = {}): XmlElement
   const maxDepth = options.maxDepth ?? 64;
   const maxElements = options.maxElements ?? 100_000;
   const maxAttributes = options.maxAttributes ?? 64;
+  const maxDeclarations = options.maxNamespaceDeclarations ?? 256;
+  const plain = options.plain ?? false;
+  let declarations = 0;
   const malformed = (reason: string) => new SessionError("MALFORMED_REQUEST", `${label}: ${reason}.`);
 
   const decode = (raw: string): string => {
@@ -168,6 +197,7 @@ export function parseXml(xml: string, options: XmlParseOptions = {}): XmlElement
 
     const name = readName(lt + 1);
     if (name === null) throw malformed("a tag with an invalid name");
+    if (plain && name.includes(":")) throw malformed("a tag with a namespace prefix");
     if (root || (stack.length === 0 && elements > 0)) throw malformed("more than one root element");
     elements += 1;
     if (elements > maxElements) throw malformed("too many elements");
@@ -190,6 +220,7 @@ export function parseXml(xml: string, options: XmlParseOptions = {}): XmlElement
         break;
       }
       if (next === pos) throw malformed(char === undefined ? "an unterminated tag" : "a malformed tag");
+      if (plain) throw malformed("a tag with attributes");
       const attributeName = readName(next);
       if (attributeName === null) throw malformed("a malformed attribute");
       const equals = skipSpace(next + attributeName.length);
@@ -209,21 +240,24 @@ export function parseXml(xml: string, options: XmlParseOptions = {}): XmlElement
     at = pos;
 
     const parentScope = stack[stack.length - 1]?.scope ?? BASE_SCOPE;
-    let scope = parentScope;
+    let declaredHere: Map<string, string> | undefined;
     for (const attribute of raw) {
       const declared =
         attribute.name === "xmlns" ? "" : attribute.name.startsWith("xmlns:") ? attribute.name.slice(6) : null;
       if (declared === null) continue;
       if (declared === "xml" || declared === "xmlns") throw malformed("a reserved namespace prefix redeclared");
       if (declared !== "" && attribute.value === "") throw malformed("a namespace prefix bound to nothing");
-      if (scope === parentScope) scope = new Map(parentScope);
-      (scope as Map<string, string>).set(declared, attribute.value);
+      declarations += 1;
+      if (declarations > maxDeclarations) throw malformed("too many namespace declarations");
+      declaredHere ??= new Map();
+      declaredHere.set(declared, attribute.value);
     }
+    const scope: NamespaceScope = declaredHere ? { declared: declaredHere, parent: parentScope } : parentScope;
     const resolve = (qualified: string, isAttribute: boolean) => {
       const colon = qualified.indexOf(":");
-      if (colon < 0) return { prefix: null, local: qualified, ns: isAttribute ? "" : (scope.get("") ?? "") };
+      if (colon < 0) return { prefix: null, local: qualified, ns: isAttribute ? "" : (namespaceOf(scope, "") ?? "") };
       const prefix = qualified.slice(0, colon);
-      const ns = prefix === "xmlns" ? XMLNS_NAMESPACE : scope.get(prefix);
+      const ns = prefix === "xmlns" ? XMLNS_NAMESPACE : namespaceOf(scope, prefix);
       if (ns === undefined) throw malformed("an undeclared namespace prefix");
       return { prefix, local: qualified.slice(colon + 1), ns };
     };
@@ -288,8 +322,8 @@ export function xsiTypeOf(element: XmlElement): { ns: string; local: string } | 
   const value = attributeOf(element, "type", XSI_NAMESPACE)?.trim();
   if (value === undefined) return undefined;
   const colon = value.indexOf(":");
-  if (colon < 0) return { ns: element.scope.get("") ?? "", local: value };
-  return { ns: element.scope.get(value.slice(0, colon)) ?? "", local: value.slice(colon + 1) };
+  if (colon < 0) return { ns: namespaceOf(element.scope, "") ?? "", local: value };
+  return { ns: namespaceOf(element.scope, value.slice(0, colon)) ?? "", local: value.slice(colon + 1) };
 }
 
 /** XML text: the markup characters escaped, CR kept, characters XML cannot carry replaced. */

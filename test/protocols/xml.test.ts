@@ -9,11 +9,18 @@ import {
   parseXml,
   textOf,
   XMLNS_NAMESPACE,
+  type XmlElement,
   XSI_NAMESPACE,
   xsiTypeOf,
 } from "../../src/protocols/xml.ts";
 
 const SOAP = "http://schemas.xmlsoap.org/soap/envelope/";
+
+function firstChild(element: XmlElement): XmlElement {
+  const [child] = childElements(element);
+  assert.ok(child, `<${element.name}> has no child element`);
+  return child;
+}
 
 function refused(xml: string, reason: RegExp, options = {}): void {
   assert.throws(
@@ -107,6 +114,31 @@ describe("xml: the shared parser", () => {
     refused("<a><b><c/></b></a>", /nested too deeply/, { maxDepth: 2 });
     refused("<a><b/><b/><b/></a>", /too many elements/, { maxElements: 3 });
     refused('<a b="1" c="2"/>', /too many attributes/, { maxAttributes: 1 });
+  });
+
+  it("refuses a document that piles up namespace declarations, without building a table per element", () => {
+    // Deep elements declaring many prefixes, then many siblings declaring one more each: a parser that
+    // copied its scope per element would build thousands of large tables from a few hundred kilobytes.
+    const deep = Array.from({ length: 40 }, (_, d) => {
+      const declarations = Array.from({ length: 63 }, (_, i) => ` xmlns:p${d}_${i}="urn:x:${d}:${i}"`).join("");
+      return `<e${declarations}>`;
+    }).join("");
+    const siblings = Array.from({ length: 10_000 }, (_, i) => `<s xmlns:q${i}="urn:q"/>`).join("");
+    const bomb = `<root>${deep}${siblings}${"</e>".repeat(40)}</root>`;
+    refused(bomb, /too many namespace declarations/);
+    // Declarations up to the limit are fine, and resolve through the chain of scopes.
+    const nested = `<a xmlns:x="urn:1"><b xmlns:y="urn:2"><c xmlns="urn:3"><x:d y:z="1"/></c></b></a>`;
+    let d: XmlElement = parseXml(nested);
+    for (let depth = 0; depth < 3; depth++) d = firstChild(d);
+    assert.equal(d.ns, "urn:1");
+    assert.equal(d.attributes[0]?.ns, "urn:2");
+  });
+
+  it("in plain mode refuses attributes and prefixes as soon as it reads them", () => {
+    refused('<a b="1"/>', /attributes/, { plain: true });
+    refused('<a xmlns="urn:x"/>', /attributes/, { plain: true });
+    refused('<p:a xmlns:p="urn:x"/>', /prefix/, { plain: true });
+    assert.equal(parseXml("<a><b>text</b></a>", { plain: true }).local, "a");
   });
 
   it("names what failed to parse and never echoes the input", () => {

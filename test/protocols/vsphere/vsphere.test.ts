@@ -393,6 +393,7 @@ describe("vsphere: bad input", () => {
       `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "${secretLooking}">]><Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>&a;</Body></Envelope>`,
       `<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body><Login xmlns="urn:vim25"><_this>SessionManager</_this></Login></Body></Envelope>`,
       `<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>${"<a>".repeat(60)}</Body></Envelope>`,
+      `<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>${Array.from({ length: 300 }, (_, i) => `<s xmlns:p${i}="urn:p"/>`).join("")}</Body></Envelope>`,
     ];
     for (const raw of bodies) {
       const answer = await client.call("", { rawEnvelope: raw });
