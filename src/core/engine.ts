@@ -67,6 +67,12 @@ export interface Engine {
    * property read, an Agent packet checked for its session first) counts it as one call.
    */
   run<I, O>(op: Operation<I, O>, caller: Caller, input?: unknown): Promise<O>;
+  /**
+   * The same caller as it is now: its session's current state with buffered activity (anonymous once
+   * the session has ended) and its user's current privileges. Records no activity: for a long call (a
+   * vSphere `WaitForUpdatesEx`) that acts again for its caller after waiting.
+   */
+  refresh(caller: Caller): Promise<Caller>;
   /** Registers an open connection (for example an Agent TCP connection); returns its id. */
   openConnection(): string;
   /** Forgets a connection and ends every session bound to it (`connection-closed`). */
@@ -230,17 +236,8 @@ export function createEngine(options: EngineOptions): Engine {
     privileges: effectivePrivileges(null, () => []),
   });
 
-  async function authenticate(context: CallContext): Promise<Caller> {
-    if (context.trusted) return { context, session: null, user: null, privileges: new Set(ALL_PRIVILEGES) };
-    if (context.realm !== undefined && !(await realmByName(context.realm))) {
-      throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: context.realm } });
-    }
-    let stored = context.secret ? await store.getSessionByDigest(digestSecret(context.secret)) : null;
-    if (!stored && context.serviceTicket) stored = await sessionOfServiceTicket(context.serviceTicket);
-    if (!stored) return anonymous(context);
-    // Addressed under another realm (an httpkom id used under a foreign `server_id`), the session
-    // counts as none there. It is neither ended nor touched: under its own realm it still works.
-    if (context.realm !== undefined && stored.realm !== context.realm) return anonymous(context);
+  /** The caller a stored session makes, judged live now; `record` counts the call as its activity. */
+  async function callerOf(context: CallContext, stored: SessionRecord, record: boolean): Promise<Caller> {
     const now = clock.now();
     const session = activity.merge(stored);
     const reason = deathReason(session, now);
@@ -259,10 +256,38 @@ export function createEngine(options: EngineOptions): Engine {
       user = entry.user;
       privileges = entry.privileges;
     }
-    activity.record(session.key, now);
-    session.lastActiveAt = Math.max(session.lastActiveAt, now);
-    session.callCount += 1;
+    if (record) {
+      activity.record(session.key, now);
+      session.lastActiveAt = Math.max(session.lastActiveAt, now);
+      session.callCount += 1;
+    }
     return { context, session, user, privileges };
+  }
+
+  async function authenticate(context: CallContext): Promise<Caller> {
+    if (context.trusted) return { context, session: null, user: null, privileges: new Set(ALL_PRIVILEGES) };
+    if (context.realm !== undefined && !(await realmByName(context.realm))) {
+      throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: context.realm } });
+    }
+    let stored = context.secret ? await store.getSessionByDigest(digestSecret(context.secret)) : null;
+    let byServiceTicket = false;
+    if (!stored && context.serviceTicket) {
+      stored = await sessionOfServiceTicket(context.serviceTicket);
+      byServiceTicket = stored !== null;
+    }
+    if (!stored) return anonymous(context);
+    // Addressed under another realm (an httpkom id used under a foreign `server_id`), the session
+    // counts as none there. It is neither ended nor touched: under its own realm it still works.
+    if (context.realm !== undefined && stored.realm !== context.realm) return anonymous(context);
+    const caller = await callerOf(context, stored, true);
+    return byServiceTicket && caller.session ? { ...caller, byServiceTicket } : caller;
+  }
+
+  async function refresh(caller: Caller): Promise<Caller> {
+    if (caller.context.trusted || !caller.session) return caller;
+    const stored = await store.getSessionByKey(caller.session.key);
+    const fresh = stored ? await callerOf(caller.context, stored, false) : anonymous(caller.context);
+    return caller.byServiceTicket && fresh.session ? { ...fresh, byServiceTicket: true } : fresh;
   }
 
   function context(caller: Caller): OpContext {
@@ -339,6 +364,7 @@ export function createEngine(options: EngineOptions): Engine {
       });
     }
     if (op.privilege) requirePrivilege(caller.privileges, op.privilege);
+    checkServiceTicketUse(caller, op.serviceTicket === true);
     const parsed = op.parse(input);
     const result = await op.run(context(caller), parsed);
     if (op.name.startsWith("directory.")) {
@@ -418,6 +444,7 @@ export function createEngine(options: EngineOptions): Engine {
     call,
     authenticate,
     run,
+    refresh,
     openConnection() {
       const id = randomUUID();
       openConnections.add(id);
@@ -445,6 +472,20 @@ export function createEngine(options: EngineOptions): Engine {
       await endBound(bindingPrefix("server", nodeId), "disposed");
     },
   };
+}
+
+/**
+ * Refuses a caller that holds only a service ticket unless what it asks is `readOnly`. A service
+ * ticket stands for one request of its session, handed to a program that must not hold the session:
+ * it may read, never change the session or hand out credentials. Front doors call this for the few
+ * requests they answer without an operation (a vSphere property filter); operations are checked in
+ * `run`.
+ */
+export function checkServiceTicketUse(caller: Caller, readOnly: boolean): void {
+  if (!caller.byServiceTicket || readOnly) return;
+  throw new SessionError("INVALID_REQUEST", "A service ticket authorizes reading only: log in for this.", {
+    details: { reason: "service-ticket" },
+  });
 }
 
 /** The acting user of a call, for events about sessions that are not the caller's own. */

@@ -50,6 +50,8 @@ export interface Caller {
   session: SessionRecord | null;
   user: User | null;
   privileges: ReadonlySet<Privilege>;
+  /** Authenticated by a service ticket rather than the session's secret: only reading operations run. */
+  byServiceTicket?: boolean;
 }
 
 /** Where a new session's life is tied to, as an operation input. */
@@ -109,6 +111,11 @@ export interface Operation<I, O> {
   readonly auth: "none" | "session" | "user";
   /** Privilege checked before `run`; finer rules (for example "own sessions") live in `run`. */
   readonly privilege?: Privilege;
+  /**
+   * True for operations that only read, which a caller holding a service ticket may run. Every other
+   * operation refuses such a caller (`INVALID_REQUEST`): a ticket must not turn into a session.
+   */
+  readonly serviceTicket?: boolean;
   /** Checks untrusted input; throws `INVALID_ARGUMENT`. */
   parse(raw: unknown): I;
   run(ctx: OpContext, input: I): Promise<O>;

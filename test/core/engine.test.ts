@@ -127,6 +127,25 @@ describe("engine: idle and absolute expiry", () => {
     assert.equal(me.session.callCount, 3, "1 (login) + 1 (the authenticated caller) + 1 (this call)");
   });
 
+  it("refreshes a caller to its session's and user's present state without counting a call", async () => {
+    const t = await startEngine();
+    const carol = await t.login("carol");
+    const caller = await t.engine.authenticate(t.context(carol.secret));
+    assert.ok(caller.privileges.has("Sessions.TerminateSession"));
+    t.clock.advance(1000);
+    await t.call(ops.whoAmI, carol.secret);
+    // Her group loses its privilege (the directory cache forgets it at once for changes through the engine).
+    await t.engine.call(ops.putGroup, LOCAL_ADMIN, { name: "operators", number: 10, privileges: [] });
+    const fresh = await t.engine.refresh(caller);
+    assert.equal(fresh.session?.callCount, 3, "login, authenticate, whoAmI: refresh itself is no call");
+    assert.equal(fresh.session?.lastActiveAt, t.clock.now());
+    assert.equal(fresh.privileges.has("Sessions.TerminateSession"), false);
+    await t.call(ops.endSession, carol.secret);
+    const ended = await t.engine.refresh(caller);
+    assert.equal(ended.session, null);
+    assert.equal(ended.user, null);
+  });
+
   it("checks authentication and privilege in run() as in call()", async () => {
     const t = await startEngine();
     const anonymous = await t.engine.authenticate(t.context(undefined));

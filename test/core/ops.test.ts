@@ -429,6 +429,30 @@ describe("service ticket", () => {
     await rejectsWith(t.engine.call(ops.whoAmI, here), "NOT_AUTHENTICATED");
   });
 
+  it("may only read: it never changes its session or turns into credentials, and is spent trying", async () => {
+    const t = await startEngine();
+    const admin = await t.login("admin");
+    const refused: [string, Parameters<typeof t.engine.call>[0], unknown][] = [
+      ["clone ticket", ops.acquireCloneTicket, {}],
+      ["another service ticket", ops.acquireServiceTicket, { scope: SCOPE }],
+      ["impersonation", ops.impersonate, { userName: "bob" }],
+      ["the end of the session", ops.endSession, {}],
+      ["a login", ops.login, { userName: "alice", password: PASSWORDS.alice }],
+      ["a new session", ops.createSession, {}],
+      ["an attribute", ops.putAttribute, { name: "a", value: "b" }],
+      ["the service message", ops.updateServiceMessage, { text: "x" }],
+    ];
+    for (const [what, op, input] of refused) {
+      const { ticket } = await t.call(ops.acquireServiceTicket, admin.secret, { scope: SCOPE });
+      const presented = t.context(undefined, { serviceTicket: { ticket, scopes: [SCOPE] } });
+      const error = await rejectsWith(t.engine.call(op, presented, input), "INVALID_REQUEST");
+      assert.equal(error.details.reason, "service-ticket", what);
+    }
+    assert.equal((await t.call(ops.whoAmI, admin.secret)).user?.name, "admin", "the session is untouched");
+    assert.deepEqual(await t.call(ops.listAttributes, admin.secret), {});
+    assert.equal(t.eventsOf("login").length, 1, "no session was made from a ticket");
+  });
+
   it("is not a session, not a secret, and void once its session ended or expired", async () => {
     const t = await startEngine();
     const a = await t.login("alice");

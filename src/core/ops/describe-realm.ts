@@ -17,6 +17,7 @@ export interface RealmDescription {
 export const describeRealm = defineOperation({
   name: "realm.describe",
   auth: "none",
+  serviceTicket: true,
   parse(raw: unknown): Record<string, never> {
     onlyFields(asObject(raw), []);
     return {};

@@ -8,6 +8,7 @@ import { checkAttributeName, parseAttributeName } from "./_attributes.ts";
 export const getAttribute = defineOperation({
   name: "attributes.get",
   auth: "session",
+  serviceTicket: true,
   parse(raw: unknown): { name: string } {
     const input = asObject(raw);
     onlyFields(input, ["name"]);

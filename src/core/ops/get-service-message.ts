@@ -8,6 +8,7 @@ import { asObject, onlyFields } from "../validate.ts";
 export const getServiceMessage = defineOperation({
   name: "serviceMessage.get",
   auth: "user",
+  serviceTicket: true,
   parse(raw: unknown): Record<string, never> {
     onlyFields(asObject(raw), []);
     return {};

@@ -13,6 +13,7 @@ import { maySee } from "./_visibility.ts";
 export const inspectSession = defineOperation({
   name: "session.inspect",
   auth: "user",
+  serviceTicket: true,
   parse(raw: unknown): { key?: string | undefined; number?: number | undefined } {
     const input = asObject(raw);
     onlyFields(input, ["key", "number"]);

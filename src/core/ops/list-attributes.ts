@@ -7,6 +7,7 @@ import { asObject, onlyFields } from "../validate.ts";
 export const listAttributes = defineOperation({
   name: "attributes.list",
   auth: "session",
+  serviceTicket: true,
   parse(raw: unknown): Record<string, never> {
     onlyFields(asObject(raw), []);
     return {};

@@ -11,6 +11,7 @@ import { asObject, onlyFields } from "../validate.ts";
 export const listPublicRealms = defineOperation({
   name: "realm.listPublic",
   auth: "none",
+  serviceTicket: true,
   parse(raw: unknown): Record<string, never> {
     onlyFields(asObject(raw), []);
     return {};

@@ -25,6 +25,7 @@ export interface ListSessionsInput {
 export const listSessions = defineOperation({
   name: "session.list",
   auth: "user",
+  serviceTicket: true,
   parse(raw: unknown): ListSessionsInput {
     const input = asObject(raw);
     onlyFields(input, ["realm", "userName", "protocol", "after", "limit", "all"]);

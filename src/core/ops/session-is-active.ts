@@ -9,6 +9,7 @@ import { asObject, onlyFields, requiredString } from "../validate.ts";
 export const sessionIsActive = defineOperation({
   name: "session.isActive",
   auth: "user",
+  serviceTicket: true,
   privilege: "Sessions.ValidateSession",
   parse(raw: unknown): { key: string; userName: string } {
     const input = asObject(raw);

@@ -9,6 +9,7 @@ import { type SessionView, sessionView, type UserView, userView } from "../views
 export const whoAmI = defineOperation({
   name: "session.whoAmI",
   auth: "session",
+  serviceTicket: true,
   parse(raw: unknown): Record<string, never> {
     onlyFields(asObject(raw), []);
     return {};

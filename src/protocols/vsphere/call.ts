@@ -49,6 +49,11 @@ export interface ParamSpec {
 export interface MethodSpec {
   /** Callable without a logged-in session (vcsim's list: logins, service content, property reads). */
   anonymous?: boolean;
+  /**
+   * Only reads, so a caller holding a generic service ticket may call it. The operations a method
+   * runs are checked by the core too; this covers what the front door answers itself.
+   */
+  readOnly?: boolean;
   params: readonly ParamSpec[];
   /** A list result: SOAP writes one `<returnval>` per item. */
   returnsList?: boolean;

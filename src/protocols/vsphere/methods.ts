@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Engine } from "../../core/engine.ts";
+import { checkServiceTicketUse, type Engine } from "../../core/engine.ts";
 import type { CallContext } from "../../core/operation.ts";
 import type { Args, MethodSpec, VimCall } from "./call.ts";
 import {
@@ -48,6 +48,7 @@ export function resolveMethod(call: VimCall, method: string): MethodSpec {
     call.target.type === "PropertyFilter" ? call.collectors.hasFilter(call, call.target) : isKnownObject(call.target);
   if (!methods || !exists) throw managedObjectNotFound(call.target);
   if (!spec) throw methodNotFound(call.target, method);
+  checkServiceTicketUse(call.caller, spec.readOnly === true);
   return spec;
 }
 

@@ -172,6 +172,7 @@ function version(args: Args): string {
 
 export const PROPERTY_COLLECTOR_METHODS: Readonly<Record<string, MethodSpec>> = {
   RetrieveProperties: {
+    readOnly: true,
     anonymous: true,
     returnsList: true,
     params: [specSet],
@@ -181,6 +182,7 @@ export const PROPERTY_COLLECTOR_METHODS: Readonly<Record<string, MethodSpec>> = 
     },
   },
   RetrievePropertiesEx: {
+    readOnly: true,
     anonymous: true,
     params: [specSet, object("options", readRetrieveOptions, { required: false })],
     async run(call, args) {
@@ -191,6 +193,7 @@ export const PROPERTY_COLLECTOR_METHODS: Readonly<Record<string, MethodSpec>> = 
     },
   },
   ContinueRetrievePropertiesEx: {
+    readOnly: true,
     params: [text("token")],
     async run() {
       throw new SessionError("INVALID_ARGUMENT", "No retrieval is in progress under this token.", {
@@ -199,6 +202,7 @@ export const PROPERTY_COLLECTOR_METHODS: Readonly<Record<string, MethodSpec>> = 
     },
   },
   CancelRetrievePropertiesEx: {
+    readOnly: true,
     params: [text("token")],
     async run() {
       return undefined;

@@ -125,6 +125,7 @@ export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
     },
   },
   SessionIsActive: {
+    readOnly: true,
     params: [text("sessionID", { max: 64 }), text("userName", { max: 256 })],
     wireFields: { key: "sessionID" },
     run: (call, args) =>
@@ -217,6 +218,7 @@ export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
 
 export const SERVICE_INSTANCE_METHODS: Readonly<Record<string, MethodSpec>> = {
   RetrieveServiceContent: {
+    readOnly: true,
     anonymous: true,
     params: [],
     async run(call) {
@@ -225,6 +227,7 @@ export const SERVICE_INSTANCE_METHODS: Readonly<Record<string, MethodSpec>> = {
   },
   // Clients call it to keep their session alive; it is a call like any other.
   CurrentTime: {
+    readOnly: true,
     params: [],
     async run(call) {
       return new Date(call.engine.clock.now());

@@ -284,6 +284,39 @@ describe("vsphere: tickets", () => {
     assert.equal(field((await read()).body, "key"), undefined, "spent");
   });
 
+  it("a service ticket for /sdk itself may read, never mint credentials or change the session", async () => {
+    const { client, key } = await login(t);
+    const acquire = () =>
+      client.call(
+        method(
+          "AcquireGenericServiceTicket",
+          SM,
+          `<spec${xsiType("pyvmomi", "SessionManagerHttpServiceRequestSpec")}><method>httpPost</method><url>/sdk</url></spec>`,
+        ),
+      );
+    const withTicket = async (body: string) => {
+      const ticket = field((await acquire()).body, "id") ?? "";
+      return soapClient(t.url, "rbvmomi").call(body, { headers: { cookie: `vmware_cgi_ticket=${ticket}` } });
+    };
+    for (const body of [
+      method("AcquireCloneTicket", SM),
+      method("ImpersonateUser", SM, "<userName>user</userName>"),
+      method("Logout", SM),
+      method("SetLocale", SM, "<locale>de</locale>"),
+      method(
+        "CreateFilter",
+        PC,
+        '<spec><propSet><type>SessionManager</type><pathSet>message</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>',
+      ),
+    ]) {
+      const answer = await withTicket(body);
+      assert.equal(faultType(answer.body), "InvalidRequest", `${body.slice(0, 60)}: ${answer.body}`);
+    }
+    const read = await withTicket(retrievePropertiesEx(SM, ["currentSession"]));
+    assert.equal(field(read.body, "key"), key, "reading is what a ticket is for");
+    assert.equal(field((await currentSession(client)).body, "key"), key, "the session itself is untouched");
+  });
+
   it("refuses service specs for URLs it does not serve, or of unknown types", async () => {
     const { client } = await login(t, "user", "pass");
     for (const spec of [
