@@ -11,6 +11,7 @@ import { createManualClock, type ManualClock } from "../../src/core/clock.ts";
 import { parseConfig } from "../../src/core/config.ts";
 import { createArgon2Hasher } from "../../src/core/password.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
+import type { Store } from "../../src/store/types.ts";
 
 export const TEST_HASHER = createArgon2Hasher({ memoryCost: 1024, timeCost: 1 });
 
@@ -39,7 +40,7 @@ export interface TestApp {
 
 export async function startApp(
   raw: Record<string, unknown> = {},
-  options: { adminPassword?: string } = {},
+  options: { adminPassword?: string; store?: Store } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "sessiond-test-"));
   const config = parseConfig({
@@ -62,6 +63,7 @@ export async function startApp(
     hasher: TEST_HASHER,
     adminPassword: options.adminPassword ?? "admin-password",
     logStream,
+    ...(options.store ? { store: options.store } : {}),
   });
   const [listener] = await app.start();
   if (!listener) throw new Error("no listener");

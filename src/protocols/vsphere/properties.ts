@@ -68,14 +68,11 @@ export const PROPERTIES: Readonly<Record<string, Readonly<Record<string, Reader>
     content: async (call) => serviceContent(call.productVersion),
   },
   SessionManager: {
-    // Read fresh from the store (with buffered activity), not from the request's snapshot, so that
-    // a long WaitForUpdatesEx sees what changed while it waited.
+    // The request's own caller, with this call counted; a long wait refreshes its caller on every wake.
     currentSession: ({ engine, caller }) =>
       unlessAnonymous(caller, async () => {
-        const key = caller.session?.key;
-        if (key === undefined) return undefined;
-        const { session } = await engine.run(ops.inspectSession, caller, { key });
-        return session && session.userName !== null ? userSession(session) : undefined;
+        const { session } = await engine.run(ops.whoAmI, caller);
+        return session.userName === null ? undefined : userSession(session);
       }),
     sessionList: ({ engine, caller }) =>
       unlessAnonymous(caller, async () => {

@@ -40,11 +40,27 @@ export interface ObjectContent {
   missing: { path: string; fault: WireFault }[];
 }
 
+/**
+ * Most entries of one list in a filter spec. Far more than any client sends (the objects served here
+ * are four, their properties seven), so that a spec's size, not a client's whim, bounds its cost.
+ */
+const MAX_SPEC_ENTRIES = 64;
+
+function limited<T>(items: T[], path: string): T[] {
+  if (items.length > MAX_SPEC_ENTRIES) {
+    throw new SessionError("INVALID_ARGUMENT", `${path} may hold at most ${MAX_SPEC_ENTRIES} entries.`, {
+      details: { wireField: path.split(".").pop() ?? path },
+    });
+  }
+  return items;
+}
+
 function readPropertySpec(source: ObjectSource): PropertySpec {
   source.only(["type", "all", "pathSet"]);
   const type = source.text("type");
   if (!type) throw new SessionError("INVALID_ARGUMENT", `${source.path}.type is required.`);
-  return { type, all: source.boolean("all") ?? false, pathSet: source.texts("pathSet") };
+  const pathSet = limited(source.texts("pathSet"), `${source.path}.pathSet`);
+  return { type, all: source.boolean("all") ?? false, pathSet };
 }
 
 function readObjectSpec(source: ObjectSource): ObjectSpec {
@@ -56,8 +72,8 @@ function readObjectSpec(source: ObjectSource): ObjectSpec {
 
 export function readFilterSpec(source: ObjectSource): FilterSpec {
   source.only(["propSet", "objectSet", "reportMissingObjectsInResults"]);
-  const propSet = source.objects("propSet").map(readPropertySpec);
-  const objectSet = source.objects("objectSet").map(readObjectSpec);
+  const propSet = limited(source.objects("propSet"), `${source.path}.propSet`).map(readPropertySpec);
+  const objectSet = limited(source.objects("objectSet"), `${source.path}.objectSet`).map(readObjectSpec);
   if (objectSet.length === 0) throw new SessionError("INVALID_ARGUMENT", `${source.path}.objectSet is required.`);
   return { propSet, objectSet };
 }
@@ -77,16 +93,25 @@ export function wantedProperties(spec: FilterSpec, obj: MoRef): string[] | undef
   return [...names];
 }
 
-/** The objects a filter names, checked: an unknown one is `ManagedObjectNotFound`. */
-export function filterObjects(spec: FilterSpec): { obj: MoRef; names: string[] }[] {
-  const found: { obj: MoRef; names: string[] }[] = [];
-  for (const objectSpec of spec.objectSet) {
-    if (!isKnownObject(objectSpec.obj)) throw managedObjectNotFound(objectSpec.obj);
-    if (objectSpec.skip) continue;
-    const names = wantedProperties(spec, objectSpec.obj);
-    if (names) found.push({ obj: objectSpec.obj, names });
+/**
+ * The objects filters name, each once with the union of the properties asked of it, checked: an
+ * unknown object is `ManagedObjectNotFound`, an unknown property `InvalidProperty`.
+ */
+export function filterObjects(...specs: FilterSpec[]): { obj: MoRef; names: string[] }[] {
+  const found = new Map<string, { obj: MoRef; names: Set<string> }>();
+  for (const spec of specs) {
+    for (const objectSpec of spec.objectSet) {
+      if (!isKnownObject(objectSpec.obj)) throw managedObjectNotFound(objectSpec.obj);
+      if (objectSpec.skip) continue;
+      const names = wantedProperties(spec, objectSpec.obj);
+      if (!names) continue;
+      const key = `${objectSpec.obj.type}:${objectSpec.obj.value}`;
+      const entry = found.get(key) ?? { obj: objectSpec.obj, names: new Set<string>() };
+      for (const name of names) entry.names.add(name);
+      found.set(key, entry);
+    }
   }
-  return found;
+  return [...found.values()].map(({ obj, names }) => ({ obj, names: [...names] }));
 }
 
 /** Reads the named properties of one object; a property that fails becomes a `missingSet` entry. */
@@ -144,7 +169,7 @@ export function objectContent(content: ObjectContent): DataObject {
 
 async function retrieve(call: VimCall, specs: readonly FilterSpec[]): Promise<ObjectContent[]> {
   // Check every spec before reading anything: a bad name fails the call, as the real collector does.
-  const wanted = specs.flatMap(filterObjects);
+  const wanted = filterObjects(...specs);
   const contents: ObjectContent[] = [];
   for (const { obj, names } of wanted) contents.push(await readObject(call, obj, names));
   return contents;

@@ -17,6 +17,7 @@
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import { endsLogin, type SessionEvent } from "../../core/events.ts";
+import { deadlineOf } from "../../core/session.ts";
 import type { VimCall } from "./call.ts";
 import { managedObjectNotFound, VimFault } from "./errors.ts";
 import { VOLATILE_SESSION_FIELDS } from "./properties.ts";
@@ -34,12 +35,14 @@ export interface Collectors {
   waitForUpdates(call: VimCall, version: string, maxWaitSeconds: number | undefined): Promise<DataObject | undefined>;
   /** Ends the caller's wait in progress with `RequestCanceled`. */
   cancelWait(call: VimCall): void;
-  /** Ends every wait: the server is stopping. */
+  /** Ends every wait and forgets every filter: the server is stopping. */
   close(): void;
 }
 
 /** Most filters one session may hold: each is read again on every wake. */
 const MAX_FILTERS = 64;
+/** How long changes to other sessions are gathered before a `sessionList` watcher reads the list again. */
+const SESSION_LIST_SETTLE_MS = 100;
 
 interface Filter {
   ref: MoRef;
@@ -52,13 +55,16 @@ interface Filter {
 interface Waiter {
   wake(): void;
   stop(error: Error): void;
-  watchesSessions: boolean;
 }
 
 interface SessionCollector {
   version: number;
   filters: Map<string, Filter>;
   waiter: Waiter | undefined;
+  /** Counts the waits begun: a wait that sees a newer one has begun ends with `RequestCanceled`. */
+  generation: number;
+  /** A pending wake of a `sessionList` watcher, gathering changes to other sessions. */
+  settling: NodeJS.Timeout | undefined;
 }
 
 const objectKey = (obj: MoRef) => `${obj.type}:${obj.value}`;
@@ -67,11 +73,25 @@ function requestCanceled(): VimFault {
   return new VimFault("RequestCanceled", "The wait for updates was canceled.");
 }
 
+function sessionEnded(): SessionError {
+  return new SessionError("NOT_AUTHENTICATED", "The session has ended.");
+}
+
+function watchesSessions(collector: SessionCollector): boolean {
+  return [...collector.filters.values()].some((f) =>
+    f.spec.propSet.some((p) => p.type === "SessionManager" && (p.all || p.pathSet.includes("sessionList"))),
+  );
+}
+
+/** A session's `lastActiveTime` and `callCount` change with every call: alone they are no news. */
+const VOLATILE: ReadonlyMap<string, ReadonlySet<string>> = new Map([["UserSession", VOLATILE_SESSION_FIELDS]]);
+
 export function createCollectors(engine: Engine, settings: VsphereSettings): Collectors {
   const bySession = new Map<string, SessionCollector>();
   let filterCount = 0;
+  let closed = false;
 
-  engine.events.subscribe((event: SessionEvent) => {
+  const unsubscribe = engine.events.subscribe((event: SessionEvent) => {
     if (event.type === "message-updated") {
       for (const collector of bySession.values()) collector.waiter?.wake();
       return;
@@ -79,11 +99,18 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
     const own = event.sessionKey === null ? undefined : bySession.get(event.sessionKey);
     if (own && event.sessionKey !== null && endsLogin(event.type)) {
       bySession.delete(event.sessionKey);
-      own.waiter?.stop(new SessionError("NOT_AUTHENTICATED", "The session has ended."));
+      clearTimeout(own.settling);
+      own.waiter?.stop(sessionEnded());
     } else {
       own?.waiter?.wake();
     }
-    for (const collector of bySession.values()) if (collector.waiter?.watchesSessions) collector.waiter.wake();
+    for (const collector of bySession.values()) {
+      if (!collector.waiter || collector.settling || !watchesSessions(collector)) continue;
+      collector.settling = setTimeout(() => {
+        collector.settling = undefined;
+        collector.waiter?.wake();
+      }, SESSION_LIST_SETTLE_MS);
+    }
   });
 
   const sessionKeyOf = (call: VimCall): string => {
@@ -92,15 +119,27 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
     return key;
   };
 
-  const collectorOf = (call: VimCall): SessionCollector => {
+  /**
+   * The caller's collector, made if need be, and the caller as it is now. The collector is entered in
+   * the map before the session is checked, so that an end event during the check removes it again;
+   * finding it gone afterwards, or the session ended, means the session is over.
+   */
+  async function liveCollector(call: VimCall): Promise<{ collector: SessionCollector; call: VimCall }> {
+    if (closed) throw requestCanceled();
     const key = sessionKeyOf(call);
     let collector = bySession.get(key);
     if (!collector) {
-      collector = { version: 0, filters: new Map(), waiter: undefined };
+      collector = { version: 0, filters: new Map(), waiter: undefined, generation: 0, settling: undefined };
       bySession.set(key, collector);
     }
-    return collector;
-  };
+    const caller = await engine.refresh(call.caller);
+    if (bySession.get(key) !== collector) throw sessionEnded();
+    if (!caller.session || !caller.user) {
+      bySession.delete(key);
+      throw sessionEnded();
+    }
+    return { collector, call: { ...call, caller } };
+  }
 
   /** What changed in the watched properties since the client was last told, and how to remember telling it. */
   async function changes(call: VimCall, collector: SessionCollector) {
@@ -126,8 +165,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
             ["val", value === undefined ? undefined : anyValue(value)],
           ]);
         for (const { name, value } of content.values) {
-          const ignore = name === "currentSession" ? VOLATILE_SESSION_FIELDS : undefined;
-          note(name, fingerprint(value, ignore), () => changeSet.push(assign(name, value)));
+          note(name, fingerprint(value, VOLATILE), () => changeSet.push(assign(name, value)));
         }
         // An unset property is news only when it was set before; on entering it is simply absent.
         for (const name of content.unset) {
@@ -179,7 +217,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
 
   return {
     async createFilter(call, spec) {
-      const collector = collectorOf(call);
+      const { collector } = await liveCollector(call);
       if (collector.filters.size >= MAX_FILTERS) {
         throw new SessionError("LIMIT_EXCEEDED", `A session may hold at most ${MAX_FILTERS} property filters.`);
       }
@@ -197,12 +235,15 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
     },
 
     destroyFilter(call) {
-      const collector = collectorOf(call);
-      if (!collector.filters.delete(call.target.value)) throw managedObjectNotFound(call.target);
+      const key = sessionKeyOf(call);
+      if (!bySession.get(key)?.filters.delete(call.target.value)) throw managedObjectNotFound(call.target);
     },
 
-    async waitForUpdates(call, version, maxWaitSeconds) {
-      const collector = collectorOf(call);
+    async waitForUpdates(first, version, maxWaitSeconds) {
+      const live = await liveCollector(first);
+      const { collector } = live;
+      let call = live.call;
+      const key = sessionKeyOf(call);
       if (version !== "" && version !== String(collector.version)) {
         throw new VimFault(
           "InvalidCollectorVersion",
@@ -215,12 +256,28 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
           filter.told.clear();
         }
       }
-      // vSphere allows one wait per collector: a newer wait ends the older.
+      // vSphere allows one wait per collector: a newer wait ends the older, wherever it is.
+      collector.generation += 1;
+      const generation = collector.generation;
       collector.waiter?.stop(requestCanceled());
-      const waitMs = Math.min(maxWaitSeconds ?? Number.POSITIVE_INFINITY, settings.maxWaitSeconds) * 1000;
+      /** After every await: the server, the session and this wait must all still be current. */
+      const stillCurrent = () => {
+        if (closed) throw requestCanceled();
+        if (bySession.get(key) !== collector) throw sessionEnded();
+        if (collector.generation !== generation) throw requestCanceled();
+      };
+      let waitMs = Math.min(maxWaitSeconds ?? Number.POSITIVE_INFINITY, settings.maxWaitSeconds) * 1000;
+      // A wait is one call: answer "no change" before the session's own timers would end it, so that
+      // the client's next wait (activity) keeps it alive.
+      const sessionDeadline = call.caller.session ? deadlineOf(call.caller.session) : null;
+      if (sessionDeadline !== null) {
+        const left = sessionDeadline - engine.clock.now();
+        waitMs = Math.min(waitMs, Math.max(0, left - Math.min(5000, left / 10)));
+      }
       const deadline = Date.now() + waitMs;
       for (;;) {
         const found = await changes(call, collector);
+        stillCurrent();
         if (found.filterSet.length > 0) {
           found.commit();
           collector.version += 1;
@@ -250,23 +307,31 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
               done();
               reject(error);
             },
-            watchesSessions: [...collector.filters.values()].some((f) =>
-              f.spec.propSet.some((p) => p.type === "SessionManager" && (p.all || p.pathSet.includes("sessionList"))),
-            ),
           };
           const timer = setTimeout(() => waiter.wake(), remaining);
           call.signal.addEventListener("abort", onAbort, { once: true });
           collector.waiter = waiter;
         });
+        stillCurrent();
+        // Whatever the wait took, act for the caller as it is now: its privileges may have changed.
+        const caller = await engine.refresh(call.caller);
+        stillCurrent();
+        if (!caller.session || !caller.user) throw sessionEnded();
+        call = { ...call, caller };
       }
     },
 
     cancelWait(call) {
-      collectorOf(call).waiter?.stop(requestCanceled());
+      bySession.get(sessionKeyOf(call))?.waiter?.stop(requestCanceled());
     },
 
     close() {
-      for (const collector of bySession.values()) collector.waiter?.stop(requestCanceled());
+      closed = true;
+      unsubscribe();
+      for (const collector of bySession.values()) {
+        clearTimeout(collector.settling);
+        collector.waiter?.stop(requestCanceled());
+      }
       bySession.clear();
     },
   };

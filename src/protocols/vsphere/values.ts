@@ -142,18 +142,24 @@ export function toJson(value: VimValue): unknown {
 }
 
 /**
- * A comparable text of a value, for telling whether a watched property changed between two
- * reads. `ignore` leaves out fields that change on every call (a session's `lastActiveTime`).
+ * A comparable text of a value, for telling whether a watched property changed between two reads.
+ * `volatile` names, by data object type, fields left out wherever such an object appears (a
+ * session's `lastActiveTime` changes on every call).
  */
-export function fingerprint(value: VimValue | undefined, ignore: ReadonlySet<string> = new Set()): string {
+export function fingerprint(
+  value: VimValue | undefined,
+  volatile: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): string {
   if (value === undefined) return "unset";
   const strip = (v: VimValue): VimValue => {
     if (Array.isArray(v)) return v.map(strip);
     const item = v as Single;
+    if (isAnyValue(item)) return strip(item.value);
     if (isDataObject(item)) {
+      const ignore = volatile.get(item.type);
       return dataObject(
         item.type,
-        item.fields.filter(([name]) => !ignore.has(name)).map(([name, f]) => [name, f === undefined ? f : strip(f)]),
+        item.fields.filter(([name]) => !ignore?.has(name)).map(([name, f]) => [name, f === undefined ? f : strip(f)]),
       );
     }
     return item;
