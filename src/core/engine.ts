@@ -160,6 +160,18 @@ export function createEngine(options: EngineOptions): Engine {
     return realm;
   }
 
+  let defaultRealmCache: { realm: Realm; at: number } | undefined;
+
+  /** The realm with the all-zero id, or the first: read as often as realms are, so cached alike. */
+  async function defaultRealm(): Promise<Realm> {
+    const now = clock.now();
+    if (defaultRealmCache && now - defaultRealmCache.at < DIRECTORY_CACHE_MS) return defaultRealmCache.realm;
+    const realm = (await store.getRealmById(DEFAULT_REALM_ID)) ?? (await store.listRealms())[0];
+    if (!realm) throw new SessionError("NOT_FOUND", "No realm is configured.");
+    defaultRealmCache = { realm, at: now };
+    return realm;
+  }
+
   async function privilegesOf(user: User | null): Promise<Set<Privilege>> {
     if (!user) return effectivePrivileges(null, () => []);
     const groups = new Map<string, readonly Privilege[]>();
@@ -305,13 +317,7 @@ export function createEngine(options: EngineOptions): Engine {
         if (!realm) throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: name } });
         return realm;
       },
-      async defaultRealm() {
-        const realm = await store.getRealmById(DEFAULT_REALM_ID);
-        if (realm) return realm;
-        const [first] = await store.listRealms();
-        if (!first) throw new SessionError("NOT_FOUND", "No realm is configured.");
-        return first;
-      },
+      defaultRealm,
       privilegesOf,
       binding(request: BindingRequest) {
         if (request === "none") return null;
@@ -370,6 +376,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (op.name.startsWith("directory.")) {
       userCache.clear();
       realmCache.clear();
+      defaultRealmCache = undefined;
     }
     return result;
   }

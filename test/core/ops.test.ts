@@ -579,7 +579,9 @@ describe("login identity and realms named by GUID (the Agent's SIDs and realms)"
 
   it("answers who logged in as numbers: realm GUID, user and group numbers, every privilege", async () => {
     const t = await startEngine({ realms });
-    const result = await t.call(ops.login, undefined, { userName: "root", password: "mypass" });
+    const plain = await t.call(ops.login, undefined, { userName: "root", password: "mypass" });
+    assert.equal(plain.identity, undefined, "only when asked for: it costs a read per group");
+    const result = await t.call(ops.login, undefined, { userName: "root", password: "mypass", identity: true });
     assert.deepEqual(result.identity, {
       realmId: "00000000-0000-0000-0000-000000000000",
       userNumber: 0,
@@ -598,9 +600,10 @@ describe("login identity and realms named by GUID (the Agent's SIDs and realms)"
       userName: "ann",
       password: "ann-pw",
       realmId: "458D583F-0000-4000-8000-00000000ABCD",
+      identity: true,
     });
     assert.equal(result.session.realm, "ldap");
-    assert.equal(result.identity.userNumber, 511);
+    assert.equal(result.identity?.userNumber, 511);
     await rejectsWith(
       t.call(ops.login, undefined, {
         userName: "ann",

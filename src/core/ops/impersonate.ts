@@ -21,6 +21,8 @@ export interface ImpersonateInput extends NewSessionOptions {
   userNumber?: number | undefined;
   locale?: string | undefined;
   inPlace?: boolean | undefined;
+  /** Answer `identity` too, as login does. */
+  identity?: boolean | undefined;
 }
 
 export const impersonate = defineOperation({
@@ -29,7 +31,7 @@ export const impersonate = defineOperation({
   privilege: "Sessions.ImpersonateUser",
   parse(raw: unknown): ImpersonateInput {
     const input = asObject(raw);
-    onlyFields(input, ["userName", "userNumber", "locale", "inPlace", ...NEW_SESSION_FIELDS]);
+    onlyFields(input, ["userName", "userNumber", "locale", "inPlace", "identity", ...NEW_SESSION_FIELDS]);
     const userName = optionalString(input, "userName", { max: 200 });
     const userNumber = optionalInteger(input, "userNumber", { min: 0 });
     if (userName === "") throw invalid("userName", "is required");
@@ -42,6 +44,7 @@ export const impersonate = defineOperation({
       userNumber,
       locale: optionalString(input, "locale", { max: 16 }),
       inPlace: optionalBoolean(input, "inPlace"),
+      identity: optionalBoolean(input, "identity"),
     };
   },
   async run(ctx, input): Promise<LoginResult> {

@@ -33,6 +33,8 @@ export interface LoginInput extends NewSessionOptions {
   locale?: string | undefined;
   newSession?: boolean | undefined;
   replaceUser?: boolean | undefined;
+  /** Answer `identity` too (it costs a read of each of the user's groups). */
+  identity?: boolean | undefined;
 }
 
 export interface LoginResult {
@@ -40,8 +42,8 @@ export interface LoginResult {
   secret?: string;
   session: SessionView;
   user: UserView;
-  /** Who the user is, by number, for wire forms that name principals so (Agent SIDs). */
-  identity: Identity;
+  /** Who the user is, by number, for wire forms that name principals so (Agent SIDs); when asked for. */
+  identity?: Identity;
   /** The service message in the session's message locale ("" when none is set). */
   serviceMessage: string;
 }
@@ -61,7 +63,15 @@ export const login = defineOperation({
   auth: "none",
   parse(raw: unknown): LoginInput {
     const input = asObject(raw);
-    onlyFields(input, ["userName", "password", "locale", "newSession", "replaceUser", ...NEW_SESSION_FIELDS]);
+    onlyFields(input, [
+      "userName",
+      "password",
+      "locale",
+      "newSession",
+      "replaceUser",
+      "identity",
+      ...NEW_SESSION_FIELDS,
+    ]);
     return {
       ...parseNewSessionOptions(input),
       userName: requiredString(input, "userName", { max: 200 }),
@@ -69,6 +79,7 @@ export const login = defineOperation({
       locale: optionalString(input, "locale", { max: 16 }),
       newSession: optionalBoolean(input, "newSession"),
       replaceUser: optionalBoolean(input, "replaceUser"),
+      identity: optionalBoolean(input, "identity"),
     };
   },
   async run(ctx, input): Promise<LoginResult> {
@@ -120,7 +131,11 @@ export async function completeLogin(
   ctx: OpContext,
   realm: Realm,
   user: User,
-  input: NewSessionOptions & { newSession?: boolean | undefined; replaceUser?: boolean | undefined },
+  input: NewSessionOptions & {
+    newSession?: boolean | undefined;
+    replaceUser?: boolean | undefined;
+    identity?: boolean | undefined;
+  },
   locale: string | undefined,
   impersonatedBy: string | null = null,
 ): Promise<LoginResult> {
@@ -159,7 +174,7 @@ export async function completeLogin(
     ...(secret === undefined ? {} : { secret }),
     session: sessionView(session, user.fullName),
     user: userView(user),
-    identity: await identityOf(ctx, realm, user),
+    ...(input.identity ? { identity: await identityOf(ctx, realm, user) } : {}),
     serviceMessage: localizedMessage(message, session.messageLocale),
   };
 }

@@ -15,6 +15,7 @@ import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import type { CallContext, Caller } from "../../core/operation.ts";
 import * as ops from "../../core/ops/index.ts";
+import type { Identity, LoginResult } from "../../core/ops/login.ts";
 import { escapeXml } from "../xml.ts";
 import type { RequestCall } from "./codec.ts";
 import { AGENT_REASONS, isAgentReason, notLoggedIn, unknownSession } from "./errors.ts";
@@ -55,6 +56,12 @@ export interface CallSpec {
   sessionParam?: string;
   /** Returns the XML inside the answer's interface element. */
   run(caller: Caller, params: CallParams, env: CallEnvironment): Promise<string>;
+}
+
+/** The identity a login asked for with `identity: true`. */
+function identityOf(result: LoginResult): Identity {
+  if (!result.identity) throw new Error("The login answered no identity");
+  return result.identity;
 }
 
 /** Longest session id worth looking up: longer text cannot be one, so it is simply unknown. */
@@ -105,10 +112,11 @@ const SYSTEM: Record<string, CallSpec> = {
         binding: "connection",
         secretFormat: "agent",
         newSession: true,
+        identity: true,
       });
       if (result.secret === undefined) throw new Error("system/login made no new session");
       env.connection.setPermanent({ secret: result.secret, key: result.session.key });
-      return tokenXml(result.identity, env.hostId);
+      return tokenXml(identityOf(result), env.hostId);
     },
   },
 };
@@ -125,8 +133,9 @@ const SESSIONM: Record<string, CallSpec> = {
         ...(expiration === undefined ? {} : { idleTimeoutSeconds: expiration }),
         secretFormat: "agent",
         newSession: true,
+        identity: true,
       });
-      return `<session_id>${escapeXml(result.secret ?? "")}</session_id>${tokenXml(result.identity, env.hostId)}`;
+      return `<session_id>${escapeXml(result.secret ?? "")}</session_id>${tokenXml(identityOf(result), env.hostId)}`;
     },
   },
   login_as: {
@@ -142,8 +151,9 @@ const SESSIONM: Record<string, CallSpec> = {
         realmId: realmIdOfSidGuid(sid.guid, env.hostId),
         ...(expiration === undefined ? {} : { idleTimeoutSeconds: expiration }),
         secretFormat: "agent",
+        identity: true,
       });
-      return `<session_id>${escapeXml(result.secret ?? "")}</session_id>${tokenXml(result.identity, env.hostId)}`;
+      return `<session_id>${escapeXml(result.secret ?? "")}</session_id>${tokenXml(identityOf(result), env.hostId)}`;
     },
   },
   logout: {

@@ -62,6 +62,18 @@ export interface MethodSpec {
   run(call: VimCall, args: Args): Promise<VimValue | undefined>;
 }
 
+/**
+ * A parameter or field the method does not know. The message lists what it takes and does not repeat
+ * what the client sent; the name goes only into `invalidProperty`, the fault's field for it.
+ */
+function unknownParam(where: string, given: string, known: readonly string[]): SessionError {
+  return new SessionError(
+    "INVALID_ARGUMENT",
+    `${where} holds a parameter it does not take; it takes ${known.length === 0 ? "none" : known.join(", ")}.`,
+    { details: { field: given.slice(0, 64), wireField: given.slice(0, 64) } },
+  );
+}
+
 export function invalidParam(name: string, expectation: string): SessionError {
   return new SessionError("INVALID_ARGUMENT", `${name} ${expectation}.`, { details: { field: name, wireField: name } });
 }
@@ -223,7 +235,7 @@ function xmlSource(path: string, element: XmlElement): ObjectSource {
     objects: (field) => named(field).map((e, i) => xmlSource(`${path}.${field}[${i}]`, e)),
     only(fields) {
       const unknown = children.find((c) => !fields.includes(c.local));
-      if (unknown) throw invalidParam(`${path}.${unknown.local.slice(0, 64)}`, "is not a known field");
+      if (unknown) throw unknownParam(path, unknown.local, fields);
     },
   };
 }
@@ -281,7 +293,7 @@ function jsonSource(path: string, value: unknown): ObjectSource {
     },
     only(fields) {
       const unknown = Object.keys(raw).find((name) => name !== "_typeName" && !fields.includes(name));
-      if (unknown !== undefined) throw invalidParam(`${path}.${unknown.slice(0, 64)}`, "is not a known field");
+      if (unknown !== undefined) throw unknownParam(path, unknown, fields);
     },
   };
 }
@@ -291,7 +303,7 @@ export function argsFromXml(spec: MethodSpec, params: readonly XmlElement[]): Ar
   const args: Record<string, unknown> = {};
   const known = new Set(spec.params.map((p) => p.name));
   const unknown = params.find((p) => !known.has(p.local));
-  if (unknown) throw invalidParam(unknown.local.slice(0, 64), "is not a parameter of this method");
+  if (unknown) throw unknownParam("The method", unknown.local, [...known]);
   for (const param of spec.params) {
     const elements = params.filter((p) => p.local === param.name);
     if (elements.length === 0) {
@@ -310,7 +322,7 @@ export function argsFromJson(spec: MethodSpec, body: unknown): Args {
   const input = raw as Record<string, unknown>;
   const known = new Set(spec.params.map((p) => p.name));
   const unknown = Object.keys(input).find((name) => name !== "_typeName" && !known.has(name));
-  if (unknown !== undefined) throw invalidParam(unknown.slice(0, 64), "is not a parameter of this method");
+  if (unknown !== undefined) throw unknownParam("The method", unknown, [...known]);
   const args: Record<string, unknown> = {};
   for (const param of spec.params) {
     const value = input[param.name];

@@ -54,14 +54,20 @@ export function requestFacts(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Pick<Invocation, "hostName" | "signal" | "logError"> {
-  const controller = new AbortController();
-  // A long wait stops when the client goes away before its answer is sent.
-  reply.raw.on("close", () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
+  let controller: AbortController | undefined;
   return {
     hostName: request.hostname.replace(/:\d+$/, ""),
-    signal: controller.signal,
+    // Made only when a method asks (a long wait): it stops when the client goes away before its answer.
+    signal() {
+      if (!controller) {
+        const made = new AbortController();
+        reply.raw.on("close", () => {
+          if (!reply.raw.writableFinished) made.abort();
+        });
+        controller = made;
+      }
+      return controller.signal;
+    },
     logError: (error) => request.log.error({ err: error }, "Unexpected error in the vSphere front door"),
   };
 }

@@ -68,7 +68,8 @@ export interface Invocation {
   /** Reads the method's parameters from the request (SOAP elements or a JSON body). */
   readArgs(spec: MethodSpec): Args;
   hostName: string;
-  signal: AbortSignal;
+  /** Aborted when the client goes away; made on first use. */
+  signal(): AbortSignal;
   /** Receives the secret of a session the method logged in. */
   issueSession(secret: string): void;
   /** Logs an unexpected error (with its stack, never sent to the client). */
@@ -100,7 +101,9 @@ export function createInvoker(deps: {
     collectors: deps.collectors,
     secret: invocation.context.secret,
     hostName: invocation.hostName,
-    signal: invocation.signal,
+    get signal() {
+      return invocation.signal();
+    },
     productVersion: deps.productVersion,
     issueSession: (secret) => invocation.issueSession(secret),
   });
