@@ -17,7 +17,7 @@ import { SessionError } from "../core/errors.ts";
 import { createSession } from "../core/ops/index.ts";
 import type { PasswordHasher } from "../core/password.ts";
 import { loadOrCreateHostId } from "../protocols/agent/host-id.ts";
-import { type AgentServer, createAgentServer } from "../protocols/agent/server.ts";
+import { type AgentServer, type AgentStats, createAgentServer } from "../protocols/agent/server.ts";
 import { parseAgentSettings } from "../protocols/agent/settings.ts";
 import { createWhoAmIFastPath } from "../protocols/api/fast-path.ts";
 import { API_PREFIX, apiPlugin, sendError } from "../protocols/api/plugin.ts";
@@ -80,8 +80,8 @@ export interface App {
   provisioned: ProvisionResult | undefined;
   /** The AstroGrid front door's default session and discovery file, when that front door is on and started. */
   astrogrid: { rootUrl: string; discoveryFile: string; sessionId: string } | undefined;
-  /** The Agent front door's host id and listeners, when that front door is on and started. */
-  agent: { hostId: string; listeners: Listener[] } | undefined;
+  /** The Agent front door's host id, listeners and what it holds now, when that front door is on and started. */
+  agent: { hostId: string; listeners: Listener[]; stats(): AgentStats } | undefined;
   /** Provisions the directory, starts the engine and listens; resolves with one entry per listener. */
   start(): Promise<Listener[]>;
   /** Stops listening, flushes activity and closes the store. Idempotent. */
@@ -231,7 +231,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           log: http.log.child({ frontDoor: "agent" }),
         });
         const agentListeners = await agentServer.start();
-        app.agent = { hostId, listeners: agentListeners };
+        const server = agentServer;
+        app.agent = { hostId, listeners: agentListeners, stats: () => server.stats() };
         listeners.push(...agentListeners);
       }
       return listeners;

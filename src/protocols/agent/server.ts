@@ -7,7 +7,8 @@
  * one connection are answered one at a time, in order. Reading pauses while too many packets wait,
  * or while the client does not read its answers, so a flood cannot grow memory. Connections are
  * limited in number (in all and per address), and one that has not logged in is closed after
- * `unauthenticatedIdleSeconds` without a packet. No input can crash the server: every failure is
+ * `unauthenticatedIdleSeconds` without a packet, or `loginTimeoutSeconds` after it connected whatever
+ * it sends. No input can crash the server: every failure is
  * answered as an error packet, or ends that one connection.
  *
  * Nothing secret is logged: not packets, not passwords, not session ids.
@@ -55,9 +56,20 @@ export interface AgentListener {
   url: string;
 }
 
+/** What the front door holds now, for operators and tests. */
+export interface AgentStats {
+  /** Open connections. */
+  connections: number;
+  /** Of those, the ones logged in (with a permanent session). */
+  loggedIn: number;
+  /** Of those, the ones whose reading is paused: too much queued, or their client does not read. */
+  paused: number;
+}
+
 export interface AgentServer {
   /** Listens on the configured ports; resolves with one entry per listener. */
   start(): Promise<AgentListener[]>;
+  stats(): AgentStats;
   /** Stops listening and closes every connection, ending their permanent sessions. Idempotent. */
   stop(): Promise<void>;
 }
@@ -86,6 +98,8 @@ interface Connection {
   /** Set once the connection is being closed: nothing more is read or answered. */
   closing: boolean;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Closes the connection when it has not logged in by then, whatever it sends meanwhile. */
+  loginTimer: NodeJS.Timeout | undefined;
   /** Resolves once the connection is closed and the engine has ended its bound sessions. */
   done: Promise<void>;
 }
@@ -115,6 +129,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   let unsubscribe: (() => void) | undefined;
 
   const idleMs = Math.max(1, Math.round(settings.unauthenticatedIdleSeconds * 1000));
+  const loginMs = Math.max(1, Math.round(settings.loginTimeoutSeconds * 1000));
 
   function onEngineEvent(event: { type: EventType; sessionKey: string | null }): void {
     // After these the session no longer backs the connection's login.
@@ -128,13 +143,35 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     byPermanentKey.set(session.key, connection);
     clearTimeout(connection.idleTimer);
     connection.idleTimer = undefined;
+    clearTimeout(connection.loginTimer);
+    connection.loginTimer = undefined;
   }
 
   function clearPermanent(connection: Connection): void {
     if (!connection.permanent) return;
     byPermanentKey.delete(connection.permanent.key);
     connection.permanent = undefined;
-    if (!connection.closing) armIdleTimer(connection);
+    if (!connection.closing) {
+      armIdleTimer(connection);
+      armLoginTimer(connection);
+    }
+  }
+
+  /** Starts the deadline by which a connection without a permanent session must log in. */
+  function armLoginTimer(connection: Connection): void {
+    clearTimeout(connection.loginTimer);
+    connection.loginTimer = setTimeout(() => {
+      if (connection.permanent) return;
+      log.debug({ connection: connection.number }, "Agent connection closed: no login in time");
+      closeWithError(
+        connection,
+        new SessionError(
+          "LIMIT_EXCEEDED",
+          `Not logged in within ${settings.loginTimeoutSeconds} seconds: closing the connection.`,
+        ),
+      );
+    }, loginMs);
+    connection.loginTimer.unref();
   }
 
   /** (Re)starts the close-if-idle timer of a connection that has no permanent session. */
@@ -143,7 +180,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     connection.idleTimer = undefined;
     if (connection.permanent || connection.closing) return;
     connection.idleTimer = setTimeout(() => {
-      log.debug({ connection: connection.number }, "Agent connection closed: no login in time");
+      log.debug({ connection: connection.number }, "Agent connection closed: idle without a login");
       closeWithError(
         connection,
         new SessionError(
@@ -263,6 +300,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     if (connection.closing) return;
     connection.closing = true;
     clearTimeout(connection.idleTimer);
+    clearTimeout(connection.loginTimer);
     connection.queue.length = 0;
     connection.queuedBytes = 0;
     const { socket } = connection;
@@ -356,6 +394,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       pausedByUs: false,
       closing: false,
       idleTimer: undefined,
+      loginTimer: undefined,
       done: new Promise<void>((resolve) => {
         resolveDone = resolve;
       }),
@@ -363,6 +402,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     connections.add(connection);
     log.debug({ connection: connection.number, address }, "Agent connection opened");
     armIdleTimer(connection);
+    armLoginTimer(connection);
     socket.on("data", (chunk: Buffer) => {
       if (connection.closing) return;
       for (const item of connection.decoder.push(chunk)) {
@@ -375,6 +415,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     socket.once("close", () => {
       connection.closing = true;
       clearTimeout(connection.idleTimer);
+      clearTimeout(connection.loginTimer);
       connection.queue.length = 0;
       void (async () => {
         // A call still running (a login, say) finishes first, so that a session it binds to this
@@ -492,6 +533,15 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
       if (settings.port !== null) listeners.push(await listen(false, settings.port));
       if (secureContext && settings.tlsPort !== null) listeners.push(await listen(true, settings.tlsPort));
       return listeners;
+    },
+    stats() {
+      let loggedIn = 0;
+      let paused = 0;
+      for (const connection of connections) {
+        if (connection.permanent) loggedIn += 1;
+        if (connection.pausedByUs) paused += 1;
+      }
+      return { connections: connections.size, loggedIn, paused };
     },
     stop() {
       stopped ??= (async () => {

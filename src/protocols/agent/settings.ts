@@ -42,6 +42,12 @@ export interface AgentSettings {
    */
   unauthenticatedIdleSeconds: number;
   /**
+   * Seconds a connection has to log in (`system/login`) after it connects or loses its login, however
+   * often it sends packets meanwhile: a client that never logs in cannot hold a connection slot for
+   * ever by sending a packet now and then (fractions allowed). @default 120
+   */
+  loginTimeoutSeconds: number;
+  /**
    * Packets of one connection read ahead of the one being answered; reading pauses beyond this (or
    * beyond `maxPacketBytes` of queued bytes, or while the client does not read its answers). @default 64
    */
@@ -58,6 +64,7 @@ const DEFAULTS = {
   maxConnections: 1000,
   maxConnectionsPerAddress: 100,
   unauthenticatedIdleSeconds: 60,
+  loginTimeoutSeconds: 120,
   maxQueuedPackets: 64,
 } as const;
 
@@ -71,6 +78,7 @@ const KNOWN = [
   "maxConnections",
   "maxConnectionsPerAddress",
   "unauthenticatedIdleSeconds",
+  "loginTimeoutSeconds",
   "maxQueuedPackets",
 ];
 
@@ -83,6 +91,15 @@ function port(value: unknown, path: string, fallback: number): number | null {
 /** `undefined`: the HTTP listener's certificate; `null`: no TLS listener even when `http.tls` is set. */
 function tls(value: unknown, fallback: TlsConfig | null): TlsConfig | null {
   return value === undefined ? fallback : tlsSetting(value, "agent.tls");
+}
+
+/** A number of seconds; fractions are allowed so that tests (and cautious operators) can use sub-second values. */
+function seconds(value: unknown, path: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0.001 || value > 86_400) {
+    failSetting(path, "must be a number of seconds from 0.001 to 86400");
+  }
+  return value;
 }
 
 /**
@@ -113,7 +130,12 @@ export function parseAgentSettings(
       raw.maxConnectionsPerAddress === undefined
         ? DEFAULTS.maxConnectionsPerAddress
         : integerSetting(raw.maxConnectionsPerAddress, "agent.maxConnectionsPerAddress", 1, 1_000_000),
-    unauthenticatedIdleSeconds: DEFAULTS.unauthenticatedIdleSeconds,
+    unauthenticatedIdleSeconds: seconds(
+      raw.unauthenticatedIdleSeconds,
+      "agent.unauthenticatedIdleSeconds",
+      DEFAULTS.unauthenticatedIdleSeconds,
+    ),
+    loginTimeoutSeconds: seconds(raw.loginTimeoutSeconds, "agent.loginTimeoutSeconds", DEFAULTS.loginTimeoutSeconds),
     maxQueuedPackets:
       raw.maxQueuedPackets === undefined
         ? DEFAULTS.maxQueuedPackets
@@ -124,14 +146,6 @@ export function parseAgentSettings(
       failSetting("agent.hostId", 'must be a GUID like "4fce28dd-0cd3-1345-bb94-3192b940fb90"');
     }
     settings.hostId = raw.hostId.toLowerCase();
-  }
-  if (raw.unauthenticatedIdleSeconds !== undefined) {
-    const value = raw.unauthenticatedIdleSeconds;
-    // Fractions are allowed so that tests (and cautious operators) can use sub-second values.
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0.001 || value > 86_400) {
-      failSetting("agent.unauthenticatedIdleSeconds", "must be a number of seconds from 0.001 to 86400");
-    }
-    settings.unauthenticatedIdleSeconds = value;
   }
   if (settings.port === null && (settings.tlsPort === null || settings.tls === null)) {
     failSetting(

@@ -34,6 +34,7 @@ describe("agent settings", () => {
       maxConnections: 1000,
       maxConnectionsPerAddress: 100,
       unauthenticatedIdleSeconds: 60,
+      loginTimeoutSeconds: 120,
       maxQueuedPackets: 64,
     });
   });
@@ -78,6 +79,7 @@ describe("agent settings", () => {
     refused({ maxConnections: 0 }, /agent\.maxConnections/);
     refused({ maxConnectionsPerAddress: 1.5 }, /agent\.maxConnectionsPerAddress/);
     refused({ unauthenticatedIdleSeconds: 0 }, /agent\.unauthenticatedIdleSeconds/);
+    refused({ loginTimeoutSeconds: -1 }, /agent\.loginTimeoutSeconds/);
     refused({ maxQueuedPackets: -1 }, /agent\.maxQueuedPackets/);
     refused({ tls: { cert: "c" } }, /agent\.tls\.key/);
     refused({ tls: { cert: "c", key: "k", ca: "x" } }, /agent\.tls\.ca is not a known setting/);
