@@ -53,6 +53,7 @@ export interface RealmConfig {
   defaultLocale?: string;
   supportedLocales?: string[];
   idleTimeoutSeconds?: number;
+  maxIdleTimeoutSeconds?: number | null;
   maxLifetimeSeconds?: number | null;
   maxSessionsPerUser?: number | null;
   maxSessionsPolicy?: SessionCapPolicy;
@@ -194,6 +195,7 @@ function parseRealm(value: unknown, path: string): RealmConfig {
     "defaultLocale",
     "supportedLocales",
     "idleTimeoutSeconds",
+    "maxIdleTimeoutSeconds",
     "maxLifetimeSeconds",
     "maxSessionsPerUser",
     "maxSessionsPolicy",
@@ -219,6 +221,12 @@ function parseRealm(value: unknown, path: string): RealmConfig {
   }
   if (raw.idleTimeoutSeconds !== undefined)
     realm.idleTimeoutSeconds = integerSetting(raw.idleTimeoutSeconds, `${path}.idleTimeoutSeconds`, 0);
+  if (raw.maxIdleTimeoutSeconds !== undefined) {
+    realm.maxIdleTimeoutSeconds =
+      raw.maxIdleTimeoutSeconds === null
+        ? null
+        : integerSetting(raw.maxIdleTimeoutSeconds, `${path}.maxIdleTimeoutSeconds`, 1);
+  }
   if (raw.maxLifetimeSeconds !== undefined) {
     realm.maxLifetimeSeconds =
       raw.maxLifetimeSeconds === null ? null : integerSetting(raw.maxLifetimeSeconds, `${path}.maxLifetimeSeconds`, 1);

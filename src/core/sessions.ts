@@ -62,7 +62,7 @@ export async function buildSession(
 ): Promise<{ record: SessionRecord; secret: string }> {
   const now = ctx.clock.now();
   const binding = ctx.binding(options.binding ?? "none");
-  const idleSeconds = options.idleTimeoutSeconds ?? realm.idleTimeoutSeconds;
+  const idleSeconds = chosenIdleSeconds(realm, options.idleTimeoutSeconds);
   const secret = generateSecret(options.secretFormat ?? "base64url");
   const locale = user?.locale ?? realm.defaultLocale;
   const client: ClientInfo = { ...options.client };
@@ -91,6 +91,13 @@ export async function buildSession(
     binding,
   };
   return { record, secret };
+}
+
+/** The idle timeout of a new session: the realm's, or the client's choice cut to the realm's cap. */
+export function chosenIdleSeconds(realm: Realm, chosen: number | undefined): number {
+  if (chosen === undefined) return realm.idleTimeoutSeconds;
+  const cap = realm.maxIdleTimeoutSeconds;
+  return cap === null ? chosen : Math.min(chosen, cap);
 }
 
 /** Stores a new session and announces it. */

@@ -28,6 +28,11 @@ export interface Realm {
   supportedLocales: string[];
   /** Idle timeout of new timed sessions, in seconds. 0 means no idle expiry. */
   idleTimeoutSeconds: number;
+  /**
+   * Longest idle timeout a client may choose for its own session (Agent `expiration`, JSON
+   * `idleTimeoutSeconds`, AstroGrid minutes), in seconds; a longer choice is cut to it. Null: no cap.
+   */
+  maxIdleTimeoutSeconds: number | null;
   /** Absolute cap on a session's lifetime from its creation, in seconds, or null for none. */
   maxLifetimeSeconds: number | null;
   /** Most live logged-in sessions one user may hold, or null for no cap. */

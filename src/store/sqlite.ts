@@ -66,7 +66,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The schema version this code reads and writes. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 /** `MIGRATIONS[i]` upgrades a file at `user_version` i to i + 1. Index 0 creates the schema. */
 const MIGRATIONS: readonly string[] = [
@@ -181,6 +181,10 @@ const MIGRATIONS: readonly string[] = [
     detail      TEXT
   );
   `,
+  // 1 → 2: the realm's cap on idle timeouts clients choose (no cap for realms from before).
+  `
+  ALTER TABLE realms ADD COLUMN max_idle_timeout_seconds INTEGER;
+  `,
 ];
 
 // --- Rows as SQLite returns them -------------------------------------------------------------------
@@ -212,6 +216,7 @@ interface RealmRow {
   default_locale: string;
   supported_locales: string;
   idle_timeout_seconds: number;
+  max_idle_timeout_seconds: number | null;
   max_lifetime_seconds: number | null;
   max_sessions_per_user: number | null;
   max_sessions_policy: string;
@@ -317,6 +322,7 @@ function realmFromRow(row: RealmRow): Realm {
     defaultLocale: row.default_locale,
     supportedLocales: JSON.parse(row.supported_locales),
     idleTimeoutSeconds: row.idle_timeout_seconds,
+    maxIdleTimeoutSeconds: row.max_idle_timeout_seconds,
     maxLifetimeSeconds: row.max_lifetime_seconds,
     maxSessionsPerUser: row.max_sessions_per_user,
     maxSessionsPolicy: row.max_sessions_policy as SessionCapPolicy,
@@ -540,12 +546,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const realmById = db.prepare<[string], RealmRow>("SELECT * FROM realms WHERE id = ?");
   const listRealms = db.prepare<[], RealmRow>("SELECT * FROM realms ORDER BY name");
   const putRealm = db.prepare<[RealmRow]>(
-    `INSERT INTO realms (name, id, default_locale, supported_locales, idle_timeout_seconds, max_lifetime_seconds,
-      max_sessions_per_user, max_sessions_policy, allow_self_registration)
-    VALUES (@name, @id, @default_locale, @supported_locales, @idle_timeout_seconds, @max_lifetime_seconds,
-      @max_sessions_per_user, @max_sessions_policy, @allow_self_registration)
+    `INSERT INTO realms (name, id, default_locale, supported_locales, idle_timeout_seconds, max_idle_timeout_seconds,
+      max_lifetime_seconds, max_sessions_per_user, max_sessions_policy, allow_self_registration)
+    VALUES (@name, @id, @default_locale, @supported_locales, @idle_timeout_seconds, @max_idle_timeout_seconds,
+      @max_lifetime_seconds, @max_sessions_per_user, @max_sessions_policy, @allow_self_registration)
     ON CONFLICT (name) DO UPDATE SET id = excluded.id, default_locale = excluded.default_locale,
       supported_locales = excluded.supported_locales, idle_timeout_seconds = excluded.idle_timeout_seconds,
+      max_idle_timeout_seconds = excluded.max_idle_timeout_seconds,
       max_lifetime_seconds = excluded.max_lifetime_seconds, max_sessions_per_user = excluded.max_sessions_per_user,
       max_sessions_policy = excluded.max_sessions_policy, allow_self_registration = excluded.allow_self_registration`,
   );
@@ -725,6 +732,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           default_locale: realm.defaultLocale,
           supported_locales: JSON.stringify(realm.supportedLocales),
           idle_timeout_seconds: realm.idleTimeoutSeconds,
+          max_idle_timeout_seconds: realm.maxIdleTimeoutSeconds,
           max_lifetime_seconds: realm.maxLifetimeSeconds,
           max_sessions_per_user: realm.maxSessionsPerUser,
           max_sessions_policy: realm.maxSessionsPolicy,

@@ -200,6 +200,16 @@ describe("engine: idle and absolute expiry", () => {
     assert.equal(await isLive(t, secret), true);
   });
 
+  it("cuts an idle timeout a client chooses to the realm's maxIdleTimeoutSeconds", async () => {
+    const t = await startEngine({ realms: [defaultRealm({ maxIdleTimeoutSeconds: 3600 })] });
+    const long = await t.login("alice", { idleTimeoutSeconds: 366 * 24 * 3600 });
+    assert.equal(long.session.idleTimeoutMs, 3600 * 1000);
+    const short = await t.login("alice", { idleTimeoutSeconds: 60 });
+    assert.equal(short.session.idleTimeoutMs, 60 * 1000, "shorter choices stand");
+    const realmDefault = await t.login("alice");
+    assert.equal(realmDefault.session.idleTimeoutMs, 1800 * 1000, "the realm's own timeout is not a choice");
+  });
+
   it("honours a per-session idleTimeoutSeconds", async () => {
     const t = await startEngine();
     const { secret, session } = await t.login("alice", { idleTimeoutSeconds: 60 });

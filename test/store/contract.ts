@@ -49,6 +49,7 @@ function realm(name: string, overrides: Partial<Realm> = {}): Realm {
     defaultLocale: "en_US",
     supportedLocales: ["en", "de_DE"],
     idleTimeoutSeconds: 1800,
+    maxIdleTimeoutSeconds: null,
     maxLifetimeSeconds: null,
     maxSessionsPerUser: null,
     maxSessionsPolicy: "deny",
@@ -761,6 +762,7 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
       it("putRealm inserts a realm that round-trips by name and by id", async () => {
         const r = realm("default", {
           id: "00000000-0000-0000-0000-000000000000",
+          maxIdleTimeoutSeconds: 7200,
           maxLifetimeSeconds: 86_400,
           maxSessionsPerUser: 3,
           maxSessionsPolicy: "evict-oldest",

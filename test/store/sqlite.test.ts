@@ -141,6 +141,39 @@ describe("sqlite store", () => {
     }
   });
 
+  it("upgrades a file of schema 1: realms get no idle-timeout cap, and keep everything else", async () => {
+    const path = freshPath();
+    const made = createSqliteStore({ path });
+    const realm = {
+      id: "00000000-0000-0000-0000-000000000000",
+      name: "default",
+      defaultLocale: "en",
+      supportedLocales: ["en"],
+      idleTimeoutSeconds: 600,
+      maxIdleTimeoutSeconds: 900,
+      maxLifetimeSeconds: null,
+      maxSessionsPerUser: null,
+      maxSessionsPolicy: "deny" as const,
+      allowSelfRegistration: false,
+    };
+    await made.putRealm(realm);
+    await made.close();
+    // Back to what schema 1 was: no column for the cap.
+    const db = new Database(path);
+    db.exec("ALTER TABLE realms DROP COLUMN max_idle_timeout_seconds");
+    db.pragma("user_version = 1");
+    db.close();
+    const upgraded = createSqliteStore({ path });
+    try {
+      assert.deepEqual(await upgraded.getRealm("default"), { ...realm, maxIdleTimeoutSeconds: null });
+      const peek = new Database(path, { readonly: true });
+      assert.equal(peek.pragma("user_version", { simple: true }), SQLITE_SCHEMA_VERSION);
+      peek.close();
+    } finally {
+      await upgraded.close();
+    }
+  });
+
   it("refuses a file whose schema is newer than this code", () => {
     const path = freshPath();
     const db = new Database(path);

@@ -21,7 +21,7 @@ export const realmCommands: Command[] = [
   {
     name: "realm add",
     usage:
-      "realm add NAME [--id GUID] [--default-locale L] [--locale L]... [--idle-timeout SECONDS] [--max-lifetime SECONDS]",
+      "realm add NAME [--id GUID] [--default-locale L] [--locale L]... [--idle-timeout SECONDS] [--max-idle-timeout SECONDS] [--max-lifetime SECONDS]",
     summary: "Create a realm: a namespace of users with its own session policy.",
     positionals: [1, 1],
     options: {
@@ -32,6 +32,11 @@ export const realmCommands: Command[] = [
         type: "string",
         placeholder: "SECONDS",
         description: "Idle timeout of sessions (default 1800; 0: none)",
+      },
+      "max-idle-timeout": {
+        type: "string",
+        placeholder: "SECONDS",
+        description: "Longest idle timeout a client may choose for its session (longer choices are cut)",
       },
       "max-lifetime": { type: "string", placeholder: "SECONDS", description: "Absolute cap on a session's life" },
       "max-sessions-per-user": { type: "string", placeholder: "N", description: "Cap on sessions per user" },
@@ -50,6 +55,7 @@ export const realmCommands: Command[] = [
           defaultLocale: stringFlag(input, "default-locale"),
           supportedLocales: listFlag(input, "locale"),
           idleTimeoutSeconds: wholeNumber(stringFlag(input, "idle-timeout"), "idle-timeout"),
+          maxIdleTimeoutSeconds: wholeNumber(stringFlag(input, "max-idle-timeout"), "max-idle-timeout"),
           maxLifetimeSeconds: wholeNumber(stringFlag(input, "max-lifetime"), "max-lifetime"),
           maxSessionsPerUser: wholeNumber(stringFlag(input, "max-sessions-per-user"), "max-sessions-per-user"),
           maxSessionsPolicy: input.values["evict-oldest"] ? "evict-oldest" : undefined,

@@ -29,6 +29,7 @@ export interface PutRealmInput {
   defaultLocale?: string | undefined;
   supportedLocales?: string[] | undefined;
   idleTimeoutSeconds?: number | undefined;
+  maxIdleTimeoutSeconds?: number | null | undefined;
   maxLifetimeSeconds?: number | null | undefined;
   maxSessionsPerUser?: number | null | undefined;
   maxSessionsPolicy?: Realm["maxSessionsPolicy"] | undefined;
@@ -48,6 +49,7 @@ export const putRealm = defineOperation({
       "defaultLocale",
       "supportedLocales",
       "idleTimeoutSeconds",
+      "maxIdleTimeoutSeconds",
       "maxLifetimeSeconds",
       "maxSessionsPerUser",
       "maxSessionsPolicy",
@@ -68,6 +70,8 @@ export const putRealm = defineOperation({
       defaultLocale,
       supportedLocales,
       idleTimeoutSeconds: optionalInteger(input, "idleTimeoutSeconds", { min: 0 }),
+      maxIdleTimeoutSeconds:
+        input.maxIdleTimeoutSeconds === null ? null : optionalInteger(input, "maxIdleTimeoutSeconds", { min: 1 }),
       maxLifetimeSeconds:
         input.maxLifetimeSeconds === null ? null : optionalInteger(input, "maxLifetimeSeconds", { min: 1 }),
       maxSessionsPerUser:
@@ -88,6 +92,7 @@ export const putRealm = defineOperation({
       defaultLocale: "en",
       supportedLocales: [input.defaultLocale ?? "en"],
       idleTimeoutSeconds: 1800,
+      maxIdleTimeoutSeconds: null,
       maxLifetimeSeconds: null,
       maxSessionsPerUser: null,
       maxSessionsPolicy: "deny",
@@ -97,6 +102,7 @@ export const putRealm = defineOperation({
     if (input.defaultLocale !== undefined) realm.defaultLocale = input.defaultLocale;
     if (input.supportedLocales !== undefined) realm.supportedLocales = input.supportedLocales;
     if (input.idleTimeoutSeconds !== undefined) realm.idleTimeoutSeconds = input.idleTimeoutSeconds;
+    if (input.maxIdleTimeoutSeconds !== undefined) realm.maxIdleTimeoutSeconds = input.maxIdleTimeoutSeconds;
     if (input.maxLifetimeSeconds !== undefined) realm.maxLifetimeSeconds = input.maxLifetimeSeconds;
     if (input.maxSessionsPerUser !== undefined) realm.maxSessionsPerUser = input.maxSessionsPerUser;
     if (input.maxSessionsPolicy !== undefined) realm.maxSessionsPolicy = input.maxSessionsPolicy;
