@@ -1,8 +1,8 @@
 /**
  * Golden request/answer pairs for every method of the vSphere front door, replayed in each of the three
  * client dialects (pyVmomi, rbvmomi, govmomi: envelopes, SOAPAction, chunked bodies, cookie forms).
- * Every dialect must get the very same answer, and that answer must equal the fixture in
- * `test/fixtures/vsphere/`, once the values that differ per run are replaced by placeholders: session
+ * Each fixture in `test/fixtures/vsphere/` holds the request's method element and the answer. Every
+ * dialect must get the very same answer, and request and answer must equal the fixture once the values that differ per run are replaced by placeholders: session
  * keys by `{{uuid1}}`, `{{uuid2}}`… and secrets by `{{secret1}}`… in order of first appearance, so a
  * fixture still shows that the key in `currentSession` is the one `Login` answered.
  *
@@ -57,10 +57,15 @@ function normalizer(dataDir: string) {
       .replace(/\/[0-9a-f]{32}\.ticket/g, "/{{file}}.ticket");
 }
 
-function render(answer: SoapAnswer): string {
+/**
+ * A fixture: the request (its first line, then the method element, which is the same in every
+ * dialect but for how `xsi:type` is written: shown as pyVmomi writes it), then the answer's status,
+ * content type, cookie and body.
+ */
+function render(request: string, answer: SoapAnswer): string {
   const lines = [`HTTP ${answer.status}`, `content-type: ${answer.headers["content-type"] ?? ""}`];
   if (answer.setCookie !== undefined) lines.push(`set-cookie: ${answer.setCookie}`);
-  return `${lines.join("\n")}\n\n${answer.body}\n`;
+  return `${request}\n\n${lines.join("\n")}\n\n${answer.body}\n`;
 }
 
 /** Compares with the fixture (or writes it, with UPDATE_GOLDEN=1). */
@@ -84,9 +89,12 @@ async function conversation(dialect: Dialect): Promise<void> {
     const root = client();
     const user = client();
     const anonymous = client();
-    const step = async (name: string, who: ReturnType<typeof client>, body: string) => {
-      const answer = await who.call(body);
-      matches(name, normalize(render(answer)));
+    /** `body` is the method element, or a function of the dialect when the dialects write it differently. */
+    const step = async (name: string, who: ReturnType<typeof client>, body: string | ((d: Dialect) => string)) => {
+      const sent = typeof body === "string" ? body : body(dialect);
+      const shown = typeof body === "string" ? body : body("pyvmomi");
+      const answer = await who.call(sent);
+      matches(name, normalize(render(`POST /sdk\n${shown}`, answer)));
       return answer;
     };
     const keyOf = (answer: SoapAnswer) => /<key>([^<]+)<\/key>/.exec(answer.body)?.[1] ?? "";
@@ -118,10 +126,8 @@ async function conversation(dialect: Dialect): Promise<void> {
     await step("content", root, retrievePropertiesEx(SI, ["content"]));
     await step("sessionList", root, retrievePropertiesEx(SM, ["sessionList"]));
     await step("sessionList-no-permission", user, retrievePropertiesEx(SM, ["sessionList"]));
-    await step(
-      "RetrieveProperties-locales",
-      root,
-      retrieveProperties(dialect, SM, ["defaultLocale", "supportedLocaleList", "message", "messageLocaleList"]),
+    await step("RetrieveProperties-locales", root, (d) =>
+      retrieveProperties(d, SM, ["defaultLocale", "supportedLocaleList", "message", "messageLocaleList"]),
     );
     await step("RetrievePropertiesEx-invalid-property", root, retrievePropertiesEx(SM, ["nonsense"]));
     await step(
@@ -156,13 +162,11 @@ async function conversation(dialect: Dialect): Promise<void> {
       method("CloneSession", SM, `<cloneTicket>${cloneTicket}</cloneTicket>`),
     );
     await step("CloneSession-used", client(), method("CloneSession", SM, `<cloneTicket>${cloneTicket}</cloneTicket>`));
-    await step(
-      "AcquireGenericServiceTicket",
-      user,
+    await step("AcquireGenericServiceTicket", user, (d) =>
       method(
         "AcquireGenericServiceTicket",
         SM,
-        `<spec${xsiType(dialect, "SessionManagerHttpServiceRequestSpec")}><method>httpGet</method><url>https://localhost/sdk/vim25/8.0.3.0/SessionManager/SessionManager/currentSession</url></spec>`,
+        `<spec${xsiType(d, "SessionManagerHttpServiceRequestSpec")}><method>httpGet</method><url>https://localhost/sdk/vim25/8.0.3.0/SessionManager/SessionManager/currentSession</url></spec>`,
       ),
     );
     await step("AcquireLocalTicket", anonymous, method("AcquireLocalTicket", SM, "<userName>user</userName>"));
@@ -234,14 +238,13 @@ describe("vsphere: golden answers outside a method call", () => {
       undefined,
       "GET",
     );
-    matches("vimServiceVersions", render(answer));
+    matches("vimServiceVersions", render("GET /sdk/vimServiceVersions.xml", answer));
   });
 
   it("answers an envelope that does not parse with a client fault", async () => {
     const client = soapClient(t.url, "pyvmomi");
-    const answer = await client.call("", {
-      rawEnvelope: `${envelope("pyvmomi", "<Login xmlns='urn:vim25'>").slice(0, -20)}`,
-    });
-    matches("malformed", render(answer));
+    const raw = envelope("pyvmomi", "<Login xmlns='urn:vim25'>").slice(0, -20);
+    const answer = await client.call("", { rawEnvelope: raw });
+    matches("malformed", render(`POST /sdk (the whole body)\n${raw}`, answer));
   });
 });
