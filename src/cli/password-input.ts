@@ -1,6 +1,6 @@
 /**
- * Reads a password without it ever appearing on a command line (where `ps` would show it): from a
- * terminal with echo off (a new one asked twice), or as the first line of standard input.
+ * Reads passwords without them ever appearing on a command line (where `ps` would show them): from a
+ * terminal with echo off (a new one asked twice), or as the first lines of standard input.
  *
  * @module
  */
@@ -20,20 +20,41 @@ export async function readNewPassword(): Promise<string> {
   return password;
 }
 
-/** Reads an existing password: asked once on a terminal (echo off), else the first line of standard input. */
-export async function readPassword(prompt = "Password: "): Promise<string> {
-  const password = process.stdin.isTTY ? await ask(prompt) : await readFirstLine();
-  if (!password) throw new Error(process.stdin.isTTY ? "No password was typed." : "No password on standard input.");
-  return password;
+/**
+ * Reads several existing passwords, one for each prompt: asked in turn on a terminal (echo off), else
+ * the first lines of standard input, in order.
+ */
+export async function readPasswords(prompts: readonly string[]): Promise<string[]> {
+  if (prompts.length === 0) return [];
+  const answers: string[] = [];
+  if (process.stdin.isTTY) {
+    for (const prompt of prompts) answers.push(await ask(prompt));
+  } else {
+    answers.push(...(await readLines(prompts.length)));
+  }
+  if (answers.length < prompts.length || answers.some((a) => !a)) {
+    throw new Error(
+      process.stdin.isTTY
+        ? "No password was typed."
+        : `Standard input must hold ${prompts.length} non-empty line(s), one per password.`,
+    );
+  }
+  return answers;
 }
 
 async function readFirstLine(): Promise<string> {
+  return (await readLines(1))[0] ?? "";
+}
+
+async function readLines(count: number): Promise<string[]> {
   const lines = createInterface({ input: process.stdin });
+  const read: string[] = [];
   for await (const line of lines) {
-    lines.close();
-    return line;
+    read.push(line);
+    if (read.length >= count) break;
   }
-  return "";
+  lines.close();
+  return read;
 }
 
 function ask(prompt: string): Promise<string> {

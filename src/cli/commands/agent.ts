@@ -4,12 +4,12 @@
  *
  * ```sh
  * sessiond agent call system get_realm
- * echo mypass | sessiond agent call sessionm login name:base64=root password:base64=mypass expiration=1200 --login root
+ * printf 'mypass\nmypass\n' | sessiond agent call sessionm login name:base64=root password:base64=- expiration=1200 --login root
  * sessiond agent call sessionm put --login root data.key=k data.value=v data.key=k2 data.value=v2 < password.txt
  * ```
  *
  * `--login NAME` logs the connection in (`system/login`) first, with the password read from the
- * terminal or standard input, never from the command line.
+ * terminal or standard input, never from the command line; so is every `NAME:base64=-` value.
  *
  * @module
  */
@@ -26,18 +26,22 @@ import { serializeElement } from "../../protocols/agent/codec.ts";
 import { parseAgentSettings } from "../../protocols/agent/settings.ts";
 import { type Command, type CommandInput, configFlags, stringFlag } from "../command.ts";
 import { loadConfig } from "../config-sources.ts";
-import { readPassword } from "../password-input.ts";
+import { readPasswords } from "../password-input.ts";
 
 const NAME = "[A-Za-z_][A-Za-z0-9_-]*";
 const ELEMENT_NAME = new RegExp(`^${NAME}$`);
 const ARGUMENT = new RegExp(`^(${NAME})(?:\\.(${NAME}))?(:base64)?=(.*)$`, "s");
 
+/** A parameter value to be read from the terminal or standard input, not the command line. */
+export const FROM_INPUT = "-";
+
 /**
  * The parameters `NAME=VALUE`, `NAME:base64=VALUE` and `PARENT.CHILD=VALUE` arguments give. A
  * `PARENT.CHILD` goes into the last `PARENT` unless that one has a `CHILD` already: then it starts
- * the next `PARENT` (`data.key=a data.value=1 data.key=b` is two `<data>`).
+ * the next `PARENT` (`data.key=a data.value=1 data.key=b` is two `<data>`). `NAME:base64=-` takes its
+ * value from the terminal or standard input, for passwords: `secret(name)` gives it when asked.
  */
-export function parseCallArguments(args: readonly string[]): AgentParam[] {
+export function parseCallArguments(args: readonly string[], secret: (name: string) => string = (n) => n): AgentParam[] {
   const params: AgentParam[] = [];
   for (const arg of args) {
     const match = ARGUMENT.exec(arg);
@@ -45,7 +49,8 @@ export function parseCallArguments(args: readonly string[]): AgentParam[] {
       throw new Error(`"${arg.split("=")[0]}" is not NAME=VALUE, NAME:base64=VALUE or PARENT.CHILD=VALUE.`);
     }
     const [, first = "", child, base64, value = ""] = match;
-    const leaf = (name: string): AgentParam => (base64 ? base64Param(name, value) : { name, text: value });
+    const leaf = (name: string): AgentParam =>
+      base64 ? base64Param(name, value === FROM_INPUT ? secret(name) : value) : { name, text: value };
     if (child === undefined) {
       params.push(leaf(first));
       continue;
@@ -84,7 +89,8 @@ export const agentCommands: Command[] = [
       "agent call INTERFACE CALL [NAME=VALUE | NAME:base64=VALUE | PARENT.CHILD=VALUE]... [--url tcp://host:port|tls://host:port] [--login NAME] [--realm GUID] [--session ID] [--ca FILE] [--insecure]",
     summary:
       "Send one Parallels Agent call and print the answer's <data> element.\n" +
-      "NAME:base64=VALUE sends VALUE base64-encoded (names and passwords); PARENT.CHILD=VALUE nests\n" +
+      "NAME:base64=VALUE sends VALUE base64-encoded (names); NAME:base64=- reads it from the terminal or\n" +
+      "standard input instead (passwords, after the one of --login). PARENT.CHILD=VALUE nests\n" +
       "(sessionm put: data.key=K data.value=V, repeated for more pairs). Exits 1 with `code N: message`\n" +
       "when the answer is an error.",
     positionals: [2, Number.POSITIVE_INFINITY],
@@ -113,10 +119,15 @@ export const agentCommands: Command[] = [
       for (const name of [iface, call]) {
         if (!ELEMENT_NAME.test(name)) throw new Error(`"${name}" is not an interface or call name.`);
       }
-      const params = parseCallArguments(rest);
-      const url = stringFlag(input, "url") ?? defaultUrl(input);
       const loginName = stringFlag(input, "login");
-      const password = loginName === undefined ? undefined : await readPassword(`Password for ${loginName}: `);
+      // Every password comes from the terminal or standard input, never the command line: first the
+      // one of --login, then one per NAME:base64=- argument, in order.
+      const asked = rest.filter((arg) => arg.endsWith(`:base64=${FROM_INPUT}`)).map((arg) => `${arg.split(":")[0]}: `);
+      const prompts = [...(loginName === undefined ? [] : [`Password for ${loginName}: `]), ...asked];
+      const answers = await readPasswords(prompts);
+      const password = loginName === undefined ? undefined : answers.shift();
+      const params = parseCallArguments(rest, () => answers.shift() ?? "");
+      const url = stringFlag(input, "url") ?? defaultUrl(input);
       const ca = stringFlag(input, "ca");
       let client: AgentClient;
       try {

@@ -102,14 +102,20 @@ describe("agent: the command line", () => {
   });
 
   it("logs in with --login (password on standard input), makes a session and uses it", () => {
+    // Both passwords come from standard input, in order: --login's, then the one marked `-`.
     const login = agent(
-      ["sessionm", "login", "name:base64=alice", "password:base64=alice-password", "expiration=600", "--login", "root"],
-      "mypass\n",
+      ["sessionm", "login", "name:base64=alice", "password:base64=-", "expiration=600", "--login", "root"],
+      "mypass\nalice-password\n",
     );
     assert.equal(login.status, 0, login.stderr);
     const session = /<session_id>([^<]+)<\/session_id>/.exec(login.stdout)?.[1];
     assert.ok(session, login.stdout);
-    assert.ok(!login.stdout.includes("mypass") && !login.stderr.includes("mypass"));
+    for (const secret of ["mypass", "alice-password"]) {
+      assert.ok(!login.stdout.includes(secret) && !login.stderr.includes(secret), secret);
+    }
+    const short = agent(["sessionm", "login", "name:base64=alice", "password:base64=-", "--login", "root"], "mypass\n");
+    assert.equal(short.status, 1);
+    assert.match(short.stderr, /2 non-empty line/);
 
     const put = agent(
       ["sessionm", "put", "data.key=a", "data.value=1", "data.key=b", "--login", "root", "--session", session],
@@ -123,7 +129,7 @@ describe("agent: the command line", () => {
       get.stdout,
       "<data><sessionm><data><key>a</key><value>1</value></data><data><key>b</key><value/></data></sessionm></data>\n",
     );
-    const systemLogin = agent(["system", "login", "name:base64=root", "password:base64=mypass"]);
+    const systemLogin = agent(["system", "login", "name:base64=root", "password:base64=-"], "mypass\n");
     assert.ok(systemLogin.stdout.includes(`<user>${SEED_USER_SID}</user>`), systemLogin.stdout);
 
     // An ordinary session: `sessiond sessions list` shows it.
