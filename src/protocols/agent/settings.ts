@@ -6,7 +6,7 @@
  * "agent": { "host": "127.0.0.1", "port": 4433, "tlsPort": 4434, "tls": { "cert": "c.pem", "key": "k.pem" },
  *            "hostId": "4fce28dd-0cd3-1345-bb94-3192b940fb90", "maxPacketBytes": 1048576,
  *            "maxConnections": 1000, "maxConnectionsPerAddress": 100, "unauthenticatedIdleSeconds": 60,
- *            "maxQueuedPackets": 64 }
+ *            "loginTimeoutSeconds": 120, "maxQueuedPackets": 64 }
  * ```
  *
  * @module
