@@ -2,7 +2,8 @@
  * The benchmark suite: `npm run bench -- [scenario ...] [--quick] [--duration S] [--connections N] ...`
  *
  * Scenarios (one file each): `whoami` (bench/whoami.ts), `memory` (bench/memory.ts), `logins`
- * (bench/logins.ts), `latency` (bench/latency.ts); all of them unless some are named. Every figure is
+ * (bench/logins.ts), `latency` (bench/latency.ts), `vsphere` (bench/vsphere.ts), `agent`
+ * (bench/agent.ts); all of them unless some are named. Every figure is
  * compared with a baseline measured in the same run on the same machine; servers and baselines run in
  * child processes of their own and the load generator (wrk) in yet another. Each scenario prints its
  * result lines; the whole summary is printed as JSON at the end and written to `.bench/latest.json`.
@@ -14,12 +15,14 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { runAgent } from "./agent.ts";
 import { runLatency } from "./latency.ts";
 import { parseOptions } from "./lib/options.ts";
 import { killAllChildren } from "./lib/proc.ts";
 import { machine } from "./lib/report.ts";
 import { runLogins } from "./logins.ts";
 import { runMemory } from "./memory.ts";
+import { runVsphere } from "./vsphere.ts";
 import { runWhoami } from "./whoami.ts";
 
 const RUN_DEADLINE_MS = 60 * 60_000;
@@ -30,6 +33,8 @@ const scenarios: Record<string, (o: typeof options) => Promise<unknown>> = {
   memory: runMemory,
   logins: runLogins,
   latency: runLatency,
+  vsphere: runVsphere,
+  agent: runAgent,
 };
 
 const deadline = setTimeout(() => {

@@ -35,7 +35,7 @@ export interface BenchOptions {
   scenarios: string[];
 }
 
-export const SCENARIOS = ["whoami", "memory", "logins", "latency"] as const;
+export const SCENARIOS = ["whoami", "memory", "logins", "latency", "vsphere", "agent"] as const;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values, positionals } = parseArgs({

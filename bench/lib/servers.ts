@@ -15,6 +15,8 @@ export interface RawServer {
 
 export interface SessiondServer {
   url: string;
+  /** The Agent front door's `tcp://` URL, when started with it. */
+  agentUrl: string | undefined;
   /** File with one valid secret per line, for wrk. */
   secretsFile: string;
   /** File with one user name per line, for wrk. */
@@ -30,6 +32,7 @@ export interface SessiondServer {
 
 interface SessiondReady {
   url: string;
+  agentUrl?: string;
   secrets: string[];
   users: string[];
   password: string;
@@ -37,17 +40,33 @@ interface SessiondReady {
 }
 
 /** The raw `node:http` baseline; answers `{"ok":true}`, or the content of `bodyFile` when given. */
-export async function startRaw(bodyFile?: string): Promise<RawServer> {
+export function startRaw(bodyFile?: string): Promise<RawServer> {
+  return startRawChild("raw-server.ts", bodyFile);
+}
+
+/** The raw NUL-framed `node:net` baseline of the Agent; answers a small packet, or `bodyFile`. */
+export function startRawAgent(bodyFile?: string): Promise<RawServer> {
+  return startRawChild("raw-agent-server.ts", bodyFile);
+}
+
+async function startRawChild(script: string, bodyFile: string | undefined): Promise<RawServer> {
   const args = bodyFile ? ["--body-file", bodyFile] : [];
-  const child = await startChild<{ url: string }>(join(LIB, "raw-server.ts"), args, {
-    label: "raw-server",
+  const child = await startChild<{ url: string }>(join(LIB, script), args, {
+    label: script.replace(/\.ts$/, ""),
     timeoutMs: 30 * 60_000,
   });
   return { url: child.info.url, stop: () => child.stop() };
 }
 
-/** sessiond with the SQLite store and `options.sessions` live sessions; `tag` names its CPU profile. */
-export async function startSessiond(options: BenchOptions, tag: string): Promise<SessiondServer> {
+/**
+ * sessiond with the SQLite store and `options.sessions` live sessions; `tag` names its CPU profile.
+ * `agent` turns the Agent front door on as well.
+ */
+export async function startSessiond(
+  options: BenchOptions,
+  tag: string,
+  extra: { agent?: boolean } = {},
+): Promise<SessiondServer> {
   const nodeArgs: string[] = [];
   if (options.cpuProf) {
     // One directory per scenario: tsx's loader thread writes a (nearly idle) profile of its own there too.
@@ -57,12 +76,21 @@ export async function startSessiond(options: BenchOptions, tag: string): Promise
   }
   const child: RunningChild<SessiondReady> = await startChild<SessiondReady>(
     join(LIB, "sessiond-server.ts"),
-    ["--sessions", String(options.sessions), "--sample", String(options.sample), "--users", "4"],
+    [
+      "--sessions",
+      String(options.sessions),
+      "--sample",
+      String(options.sample),
+      "--users",
+      "4",
+      ...(extra.agent ? ["--agent"] : []),
+    ],
     { label: "sessiond", timeoutMs: 30 * 60_000, nodeArgs },
   );
-  const { url, secrets, users, password, insertMs } = child.info;
+  const { url, agentUrl, secrets, users, password, insertMs } = child.info;
   const server: Omit<SessiondServer, "whoamiBodyFile" | "whoamiBodyBytes"> = {
     url,
+    agentUrl,
     secrets,
     password,
     insertMs,

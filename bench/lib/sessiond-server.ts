@@ -11,7 +11,10 @@
  * with `--sample` of the secrets, so the load generator can send valid bearers. Stops (and deletes its
  * data directory) on SIGTERM or when stdin closes.
  *
- *   node --import tsx bench/lib/sessiond-server.ts --sessions 100000 --sample 10000 --users 4
+ *   node --import tsx bench/lib/sessiond-server.ts --sessions 100000 --sample 10000 --users 4 [--agent]
+ *
+ * With `--agent` the Agent front door listens too (plain TCP, a free port), and the ready line names
+ * it as `agentUrl`.
  */
 
 import { randomBytes, randomUUID } from "node:crypto";
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     sessions: { type: "string", default: "100000" },
     sample: { type: "string", default: "10000" },
     users: { type: "string", default: "4" },
+    agent: { type: "boolean", default: false },
   },
 });
 const sessionCount = Number(values.sessions);
@@ -59,6 +63,7 @@ const config = parseConfig({
   store: { driver: process.env.BENCH_STORE === "memory" ? "memory" : "sqlite" },
   http: { host: "127.0.0.1", port: 0 },
   log: { level: "warn" },
+  ...(values.agent ? { agent: { port: 0, tlsPort: null } } : {}),
 });
 // No `hasher` option: the default argon2id cost is part of what is measured. Logs go to stderr so that
 // stdout carries only this process's messages.
@@ -68,8 +73,10 @@ exitWithParent(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 }, 30 * 60_000);
 
-const [listener] = await app.start();
+const listeners = await app.start();
+const listener = listeners.find((l) => l.name === "http");
 if (!listener) throw new Error("sessiond did not listen");
+const agentUrl = listeners.find((l) => l.name === "agent")?.url;
 
 const users = ["admin"];
 for (let i = 1; i < userCount; i++) {
@@ -115,6 +122,7 @@ console.log(
   JSON.stringify({
     ready: true,
     url: listener.url,
+    ...(agentUrl === undefined ? {} : { agentUrl }),
     secrets,
     users,
     password: BENCH_PASSWORD,

@@ -12,7 +12,9 @@ const SCRIPT = join(import.meta.dirname, "wrk", "bench.lua");
 export interface WrkOptions {
   /** Full URL, path included. */
   url: string;
-  mode: "bearer" | "login";
+  mode: "bearer" | "login" | "soap";
+  /** The request body of `soap` mode. */
+  body?: string;
   /** Secrets (bearer) or user names (login), rotated over. */
   listFile?: string;
   password?: string;
@@ -72,6 +74,7 @@ export function runWrk(options: WrkOptions): Promise<WrkResult> {
     BENCH_LIST: options.listFile ?? "",
     BENCH_PASSWORD: options.password ?? "",
     BENCH_DELAY_MS: String(options.delayMs ?? 0),
+    BENCH_BODY: options.body ?? "",
   };
   const child = spawn("wrk", args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

@@ -3,8 +3,10 @@
 --
 --   BENCH_MODE     "bearer": GET with `Authorization: Bearer <secret>`, rotating over the secrets
 --                  "login":  POST a JSON login body, rotating over the user names
+--                  "soap":   POST BENCH_BODY as pyVmomi does, the secret in the vmware_soap_session cookie
 --   BENCH_LIST     file with one secret (bearer) or user name (login) per line
 --   BENCH_PASSWORD the password of every user (login mode)
+--   BENCH_BODY     the request body (soap mode)
 --   BENCH_DELAY_MS when set and > 0, each connection waits this long before each request, which
 --                  holds the request rate at about connections * 1000 / (delay + latency) per second
 --
@@ -14,6 +16,7 @@
 local mode = os.getenv("BENCH_MODE") or "bearer"
 local list_file = os.getenv("BENCH_LIST")
 local password = os.getenv("BENCH_PASSWORD") or ""
+local body = os.getenv("BENCH_BODY") or ""
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0") or 0
 
 local requests = {}
@@ -42,8 +45,15 @@ function init(args)
   local items = read_list()
   for i, item in ipairs(items) do
     if mode == "login" then
-      local body = '{"userName":"' .. item .. '","password":"' .. password .. '"}'
-      requests[i] = wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
+      local login = '{"userName":"' .. item .. '","password":"' .. password .. '"}'
+      requests[i] = wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, login)
+    elseif mode == "soap" then
+      local headers = {
+        ["Content-Type"] = "text/xml; charset=UTF-8",
+        ["SOAPAction"] = '"urn:vim25/6.7.1"',
+        ["Cookie"] = 'vmware_soap_session="' .. item .. '"; Path=/; HttpOnly; Secure; ',
+      }
+      requests[i] = wrk.format("POST", nil, headers, body)
     else
       requests[i] = wrk.format("GET", nil, { ["Authorization"] = "Bearer " .. item }, nil)
     end
