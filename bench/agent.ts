@@ -18,7 +18,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import type { BenchOptions } from "./lib/options.ts";
 import { runChild } from "./lib/proc.ts";
-import { fmt, line, median, round } from "./lib/report.ts";
+import { compareThroughput, fmt, line } from "./lib/report.ts";
 import { type RawServer, type SessiondServer, startRawAgent, startSessiond } from "./lib/servers.ts";
 
 interface LoadResult {
@@ -38,6 +38,7 @@ export interface AgentResult {
   ratio: number;
   baselineSameBody: LoadResult & { packetsPerSecond: number };
   ratioToSameBody: number;
+  rounds: { sessiond: number[]; baseline: number[]; baselineSameBody: number[] };
 }
 
 /** One answer of the measured kind, after a login, checked to be no error. */
@@ -99,19 +100,17 @@ export async function runAgent(options: BenchOptions): Promise<AgentResult> {
       );
       return { ...result, packetsPerSecond: Math.round((result.requests / result.seconds) * 10) / 10 };
     };
-    type Run = Awaited<ReturnType<typeof measure>>;
-    const runs = { sessiond: [] as Run[], baseline: [] as Run[], baselineSameBody: [] as Run[] };
-    for (let i = 0; i < options.rounds; i++) {
-      runs.sessiond.push(await measure(sessiond.agentUrl ?? "", true));
-      runs.baseline.push(await measure(raw.url, false));
-      runs.baselineSameBody.push(await measure(rawSameBody.url, false));
-    }
-    const pps = (r: Run) => r.packetsPerSecond;
-    const measured = median(runs.sessiond, pps);
-    const baseline = median(runs.baseline, pps);
-    const baselineSameBody = median(runs.baselineSameBody, pps);
-    const ratio = round(measured.packetsPerSecond / baseline.packetsPerSecond);
-    const ratioToSameBody = round(measured.packetsPerSecond / baselineSameBody.packetsPerSecond);
+    const compared = await compareThroughput(
+      options.rounds,
+      {
+        sessiond: () => measure(sessiond.agentUrl ?? "", true),
+        baseline: () => measure(raw.url, false),
+        baselineSameBody: () => measure(rawSameBody.url, false),
+      },
+      (r) => r.packetsPerSecond,
+    );
+    const { sessiond: measured, baseline, baselineSameBody, ratio, ratioToSameBody } = compared;
+    type Run = typeof measured;
     const p99 = (r: Run) => Math.round(r.latencyUs.p99 / 10) / 100;
     line(
       "agent",
@@ -123,7 +122,7 @@ export async function runAgent(options: BenchOptions): Promise<AgentResult> {
       `context: raw node:net sending the same ${fmt(Buffer.byteLength(answer))}-byte answer packet ` +
         `${fmt(baselineSameBody.packetsPerSecond)} packets/s | ratio to it ${ratioToSameBody.toFixed(2)}`,
     );
-    const errors = runs.sessiond.reduce((sum, r) => sum + r.errors, 0);
+    const errors = compared.results.sessiond.reduce((sum, r) => sum + r.errors, 0);
     if (errors > 0) line("agent", `WARNING: ${errors} error answers during the sessiond runs`);
     return {
       sessions: options.sessions,
@@ -135,6 +134,7 @@ export async function runAgent(options: BenchOptions): Promise<AgentResult> {
       ratio,
       baselineSameBody,
       ratioToSameBody,
+      rounds: compared.rounds,
     };
   } finally {
     for (const server of servers) await server.stop();

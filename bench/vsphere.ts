@@ -16,7 +16,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchOptions } from "./lib/options.ts";
-import { fmt, line, median, round } from "./lib/report.ts";
+import { compareThroughput, fmt, line } from "./lib/report.ts";
 import { type RawServer, type SessiondServer, startRaw, startSessiond } from "./lib/servers.ts";
 import type { WrkResult } from "./lib/wrk.ts";
 import { warmAndMeasure } from "./whoami.ts";
@@ -79,18 +79,16 @@ export async function runVsphere(options: BenchOptions): Promise<VsphereResult> 
         url: url === sessiond.url ? `${url}/sdk` : url,
         listFile: sessiond.secretsFile,
       });
-    const runs = { sessiond: [] as WrkResult[], baseline: [] as WrkResult[], baselineSameBody: [] as WrkResult[] };
-    for (let i = 0; i < options.rounds; i++) {
-      runs.sessiond.push(await measure(sessiond.url));
-      runs.baseline.push(await measure(raw.url));
-      runs.baselineSameBody.push(await measure(rawSameBody.url));
-    }
-    const rps = (r: WrkResult) => r.requestsPerSecond;
-    const measured = median(runs.sessiond, rps);
-    const baseline = median(runs.baseline, rps);
-    const baselineSameBody = median(runs.baselineSameBody, rps);
-    const ratio = round(measured.requestsPerSecond / baseline.requestsPerSecond);
-    const ratioToSameBody = round(measured.requestsPerSecond / baselineSameBody.requestsPerSecond);
+    const compared = await compareThroughput(
+      options.rounds,
+      {
+        sessiond: () => measure(sessiond.url),
+        baseline: () => measure(raw.url),
+        baselineSameBody: () => measure(rawSameBody.url),
+      },
+      (r) => r.requestsPerSecond,
+    );
+    const { sessiond: measured, baseline, baselineSameBody, ratio, ratioToSameBody } = compared;
     line(
       "vsphere",
       `sessiond ${fmt(measured.requestsPerSecond)} req/s (p99 ${measured.latencyMs.p99} ms) | ` +
@@ -101,7 +99,7 @@ export async function runVsphere(options: BenchOptions): Promise<VsphereResult> 
       `context: raw node:http sending the same ${fmt(Buffer.byteLength(answer))}-byte SOAP answer ` +
         `${fmt(baselineSameBody.requestsPerSecond)} req/s | ratio to it ${ratioToSameBody.toFixed(2)}`,
     );
-    const errors = runs.sessiond.reduce((sum, r) => sum + r.errors, 0);
+    const errors = compared.results.sessiond.reduce((sum, r) => sum + r.errors, 0);
     if (errors > 0) line("vsphere", `WARNING: ${errors} failed requests during the sessiond runs`);
     return {
       sessions: options.sessions,
@@ -113,11 +111,7 @@ export async function runVsphere(options: BenchOptions): Promise<VsphereResult> 
       ratio,
       baselineSameBody,
       ratioToSameBody,
-      rounds: {
-        sessiond: runs.sessiond.map(rps),
-        baseline: runs.baseline.map(rps),
-        baselineSameBody: runs.baselineSameBody.map(rps),
-      },
+      rounds: compared.rounds,
     };
   } finally {
     for (const server of servers) await server.stop();

@@ -19,7 +19,7 @@
  */
 
 import type { BenchOptions } from "./lib/options.ts";
-import { fmt, line, median, round, verdict } from "./lib/report.ts";
+import { compareThroughput, fmt, line, verdict } from "./lib/report.ts";
 import { type RawServer, type SessiondServer, startRaw, startSessiond } from "./lib/servers.ts";
 import { runWrk, type WrkOptions, type WrkResult } from "./lib/wrk.ts";
 
@@ -68,19 +68,16 @@ export async function runWhoami(options: BenchOptions): Promise<WhoamiResult> {
         url: `${url}/api/v1/session`,
         listFile: sessiond.secretsFile,
       });
-    const runs = { sessiond: [] as WrkResult[], baseline: [] as WrkResult[], baselineSameBody: [] as WrkResult[] };
-    for (let i = 0; i < options.rounds; i++) {
-      runs.sessiond.push(await measure(sessiond.url));
-      runs.baseline.push(await measure(raw.url));
-      runs.baselineSameBody.push(await measure(rawSameBody.url));
-    }
-
-    const rps = (r: WrkResult) => r.requestsPerSecond;
-    const measured = median(runs.sessiond, rps);
-    const baseline = median(runs.baseline, rps);
-    const baselineSameBody = median(runs.baselineSameBody, rps);
-    const ratio = round(measured.requestsPerSecond / baseline.requestsPerSecond);
-    const ratioToSameBody = round(measured.requestsPerSecond / baselineSameBody.requestsPerSecond);
+    const compared = await compareThroughput(
+      options.rounds,
+      {
+        sessiond: () => measure(sessiond.url),
+        baseline: () => measure(raw.url),
+        baselineSameBody: () => measure(rawSameBody.url),
+      },
+      (r) => r.requestsPerSecond,
+    );
+    const { sessiond: measured, baseline, baselineSameBody, ratio, ratioToSameBody } = compared;
     const met = ratio >= WHOAMI_TARGET;
     line(
       "whoami",
@@ -92,7 +89,7 @@ export async function runWhoami(options: BenchOptions): Promise<WhoamiResult> {
       `context: raw node:http sending the same ${fmt(sessiond.whoamiBodyBytes)}-byte body ` +
         `${fmt(baselineSameBody.requestsPerSecond)} req/s | ratio to it ${ratioToSameBody.toFixed(2)}`,
     );
-    const errors = runs.sessiond.reduce((sum, r) => sum + r.errors, 0);
+    const errors = compared.results.sessiond.reduce((sum, r) => sum + r.errors, 0);
     if (errors > 0) line("whoami", `WARNING: ${errors} failed requests during the sessiond runs`);
     return {
       sessions: options.sessions,
@@ -107,11 +104,7 @@ export async function runWhoami(options: BenchOptions): Promise<WhoamiResult> {
       met,
       baselineSameBody,
       ratioToSameBody,
-      rounds: {
-        sessiond: runs.sessiond.map(rps),
-        baseline: runs.baseline.map(rps),
-        baselineSameBody: runs.baselineSameBody.map(rps),
-      },
+      rounds: compared.rounds,
     };
   } finally {
     for (const server of servers) await server.stop();

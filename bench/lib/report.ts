@@ -46,3 +46,53 @@ export function median<T>(rounds: readonly T[], value: (round: T) => number): T 
   if (middle === undefined) throw new Error("no rounds");
   return middle;
 }
+
+/** sessiond, the baseline and the baseline answering sessiond's own body: the three sides of a throughput scenario. */
+export interface Sides<T> {
+  sessiond: T;
+  baseline: T;
+  baselineSameBody: T;
+}
+
+export interface Comparison<T> extends Sides<T> {
+  /** sessiond's rate over the baseline's (median rounds). */
+  ratio: number;
+  ratioToSameBody: number;
+  /** Every round's rate, side by side. */
+  rounds: Sides<number[]>;
+  /** Every round's whole result. */
+  results: Sides<T[]>;
+}
+
+/**
+ * Measures the three sides in `rounds` interleaved rounds (sessiond, baseline, same-body baseline, then
+ * again) and compares the median round of each by `rate`.
+ */
+export async function compareThroughput<T>(
+  rounds: number,
+  measure: Sides<() => Promise<T>>,
+  rate: (result: T) => number,
+): Promise<Comparison<T>> {
+  const runs: Sides<T[]> = { sessiond: [], baseline: [], baselineSameBody: [] };
+  for (let i = 0; i < rounds; i++) {
+    runs.sessiond.push(await measure.sessiond());
+    runs.baseline.push(await measure.baseline());
+    runs.baselineSameBody.push(await measure.baselineSameBody());
+  }
+  const sessiond = median(runs.sessiond, rate);
+  const baseline = median(runs.baseline, rate);
+  const baselineSameBody = median(runs.baselineSameBody, rate);
+  return {
+    sessiond,
+    baseline,
+    baselineSameBody,
+    ratio: round(rate(sessiond) / rate(baseline)),
+    ratioToSameBody: round(rate(sessiond) / rate(baselineSameBody)),
+    rounds: {
+      sessiond: runs.sessiond.map(rate),
+      baseline: runs.baseline.map(rate),
+      baselineSameBody: runs.baselineSameBody.map(rate),
+    },
+    results: runs,
+  };
+}
