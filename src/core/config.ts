@@ -106,7 +106,7 @@ export interface Config {
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
   sessions: SessionLimits;
   realms: RealmConfig[];
-  /** Settings of the front doors built in later (agent, astrogrid, httpkom, vsphere), kept as given. */
+  /** The front doors' own blocks (agent, astrogrid, httpkom, vsphere), kept as given: each front door checks its own. */
   frontDoors: Record<string, Record<string, unknown>>;
 }
 
