@@ -16,7 +16,7 @@ import { bindingPrefix } from "./binding.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./config.ts";
 import { SessionError } from "./errors.ts";
-import { createEventBus, type EventBus, type SessionEvent } from "./events.ts";
+import { createEventBus, END_REASONS, type EventBus, type SessionEvent } from "./events.ts";
 import type { BindingRequest, CallContext, Caller, EnginePorts, OpContext, Operation } from "./operation.ts";
 import { createArgon2Hasher, createDecoyHash, type PasswordHasher } from "./password.ts";
 import { ALL_PRIVILEGES, effectivePrivileges, type Privilege, requirePrivilege } from "./privileges.ts";
@@ -94,17 +94,13 @@ const FLUSH_BATCH = 200;
 
 const noopLogger: EngineLogger = { error() {}, warn() {}, info() {} };
 
-const AUDITED: ReadonlySet<SessionEvent["type"]> = new Set([
+/** Logins, failed logins, logouts, every ending and service message changes go to the audit log. */
+const AUDITED: ReadonlySet<SessionEvent["type"]> = new Set<SessionEvent["type"]>([
   "login",
   "login-failed",
   "logout",
-  "terminated",
-  "expired-idle",
-  "expired-absolute",
-  "connection-closed",
-  "disposed",
-  "evicted",
   "message-updated",
+  ...END_REASONS,
 ]);
 
 export function createEngine(options: EngineOptions): Engine {
