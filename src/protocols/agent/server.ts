@@ -196,7 +196,11 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     return `vzclient${connection?.number ?? 0}-${hostId}`;
   }
 
-  /** An error answer; `envelope` is what could be read of the request, if anything. */
+  /**
+   * An error answer; `envelope` is what could be read of the request, if anything. Its `<session>`
+   * names the session the request ran in (protocols.md 2.2), so it is left out when the request never
+   * reached one: an unknown, ended or malformed id must not read as a session the client still holds.
+   */
   function errorPacket(
     connection: Connection | undefined,
     envelope: RequestEnvelope | undefined,
@@ -211,6 +215,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     }
     const agentError = agentErrorOf(sessionError);
     log.debug({ connection: connection?.number, code: agentError.code, error: agentError.name }, "Agent call failed");
+    const ranIn = agentError.name === "UNKNOWN_SESSION" ? undefined : envelope?.session;
     return encodeResponse(
       {
         id: envelope?.id ?? nextPacketId(),
@@ -218,7 +223,7 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
         version: envelope?.version ?? DEFAULT_VERSION,
         origin,
         target: targetOf(connection),
-        session: envelope?.session,
+        session: ranIn,
         cookie: envelope?.cookie,
       },
       errorBody(agentError),
@@ -268,7 +273,11 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
     // White space between packets (a line end after the NUL, say) is not a packet.
     if (text.trim() === "") return null;
     const decoded = decodeRequest(text);
-    if (!decoded.ok) return errorPacket(connection, decoded.envelope, originOf(decoded.iface), decoded.error);
+    if (!decoded.ok) {
+      // A packet that could not be read ran in no session.
+      const envelope = decoded.envelope && { ...decoded.envelope, session: undefined };
+      return errorPacket(connection, envelope, originOf(decoded.iface), decoded.error);
+    }
     const { envelope, call } = decoded;
     const origin = originOf(call.iface);
     try {
