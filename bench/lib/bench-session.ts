@@ -27,6 +27,7 @@ export function benchSession(number: number, now: number): SessionRecord {
     messageLocale: "en",
     client: { ipAddress: "127.0.0.1", userAgent: "bench/1.0" },
     idleTimeoutMs: 1_800_000,
+    idleTimeoutChosen: false,
     expiresAt: null,
     binding: null,
   };

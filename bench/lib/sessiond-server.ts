@@ -111,6 +111,7 @@ for (let i = 0; i < sessionCount; i++) {
     messageLocale: realm.defaultLocale,
     client: { ipAddress: "127.0.0.1", userAgent: "sessiond-bench/1" },
     idleTimeoutMs: realm.idleTimeoutSeconds === 0 ? null : realm.idleTimeoutSeconds * 1000,
+    idleTimeoutChosen: false,
     expiresAt: realm.maxLifetimeSeconds === null ? null : now + realm.maxLifetimeSeconds * 1000,
     binding: null,
   };

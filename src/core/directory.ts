@@ -31,13 +31,15 @@ export async function namedRealm(
 /**
  * The realm and user name a login names. An explicit realm (by name or GUID) wins; otherwise
  * `user@realm` names the realm when such a realm exists (so user names that contain `@` still work
- * in the default realm).
+ * in the default realm); otherwise the `implied` realm (a login into the caller's own session means
+ * that session's realm), else the default realm.
  */
 export async function resolveLoginName(
   ctx: OpContext,
   userName: string,
   realmName: string | undefined,
   realmId?: string | undefined,
+  implied?: string | undefined,
 ): Promise<{ realm: Realm; userName: string }> {
   const explicit = await namedRealm(ctx, realmName, realmId);
   if (explicit) return { realm: explicit, userName };
@@ -46,7 +48,8 @@ export async function resolveLoginName(
     const realm = await ctx.store.getRealm(userName.slice(at + 1));
     if (realm) return { realm, userName: userName.slice(0, at) };
   }
-  return { realm: await ctx.defaultRealm(), userName };
+  const realm = implied === undefined ? null : await ctx.store.getRealm(implied);
+  return { realm: realm ?? (await ctx.defaultRealm()), userName };
 }
 
 /** The words of a name as LysKOM compares them: lower case, split at white space. */

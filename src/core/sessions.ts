@@ -5,7 +5,9 @@
  * @module
  */
 
+import type { SessionPatch } from "../store/types.ts";
 import { SessionError } from "./errors.ts";
+import { isSupportedLocale } from "./locale.ts";
 import type { BindingRequest, OpContext } from "./operation.ts";
 import { digestSecret, generateSecret, newSessionKey, type SecretFormat } from "./secrets.ts";
 import type { ClientInfo, Realm, SessionRecord } from "./types.ts";
@@ -87,6 +89,7 @@ export async function buildSession(
     client,
     // A bound session lives exactly as long as what it is bound to: no timers at all.
     idleTimeoutMs: binding || idleSeconds === 0 ? null : idleSeconds * 1000,
+    idleTimeoutChosen: binding === null && options.idleTimeoutSeconds !== undefined,
     expiresAt: binding || realm.maxLifetimeSeconds === null ? null : now + realm.maxLifetimeSeconds * 1000,
     binding,
   };
@@ -98,6 +101,25 @@ export function chosenIdleSeconds(realm: Realm, chosen: number | undefined): num
   if (chosen === undefined) return realm.idleTimeoutSeconds;
   const cap = realm.maxIdleTimeoutSeconds;
   return cap === null ? chosen : Math.min(chosen, cap);
+}
+
+/**
+ * What changes when an anonymous session logs in to another realm and so moves into it: from then on
+ * it follows that realm's idle timeout (a timeout its client chose stays, cut to the new realm's cap),
+ * lifetime cap and locales. A bound session keeps having no timers.
+ */
+export function realmMovePatch(session: SessionRecord, realm: Realm): SessionPatch {
+  const patch: SessionPatch = { realm: realm.name };
+  if (session.binding === null) {
+    const idleSeconds = session.idleTimeoutChosen
+      ? chosenIdleSeconds(realm, Math.ceil((session.idleTimeoutMs ?? 0) / 1000) || undefined)
+      : realm.idleTimeoutSeconds;
+    patch.idleTimeoutMs = idleSeconds === 0 ? null : idleSeconds * 1000;
+    patch.expiresAt = realm.maxLifetimeSeconds === null ? null : session.createdAt + realm.maxLifetimeSeconds * 1000;
+  }
+  if (!isSupportedLocale(session.locale, realm.supportedLocales)) patch.locale = realm.defaultLocale;
+  if (!isSupportedLocale(session.messageLocale, realm.supportedLocales)) patch.messageLocale = realm.defaultLocale;
+  return patch;
 }
 
 /** Stores a new session and announces it. */

@@ -104,6 +104,12 @@ export interface SessionRecord {
   client: ClientInfo;
   /** Idle timeout in ms, or null for no idle expiry. */
   idleTimeoutMs: number | null;
+  /**
+   * True when the client chose `idleTimeoutMs` (Agent `expiration`, AstroGrid minutes, JSON
+   * `idleTimeoutSeconds`) rather than taking its realm's: a session that moves to another realm on
+   * login keeps a chosen timeout (cut to that realm's cap) and otherwise takes the new realm's.
+   */
+  idleTimeoutChosen: boolean;
   /** Absolute deadline, or null for none. */
   expiresAt: number | null;
   binding: Binding | null;

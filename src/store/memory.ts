@@ -398,6 +398,7 @@ const FLAG_SIDE_KEY = 1;
 const FLAG_SIDE_DIGEST = 2;
 const FLAG_LIVE = 4;
 const FLAG_BOUND = 8;
+const FLAG_IDLE_CHOSEN = 16;
 
 const INITIAL_SLOTS = 1024;
 
@@ -545,6 +546,7 @@ class MemoryStore implements Store {
       flags |= FLAG_BOUND;
       this.boundSlots.add(slot);
     }
+    if (record.idleTimeoutChosen) flags |= FLAG_IDLE_CHOSEN;
     this.flags[slot] = flags;
     this.setUserName(slot, record.userName);
     this.orderInsert(record.number, slot);
@@ -577,8 +579,15 @@ class MemoryStore implements Store {
     if (patch.locale !== undefined) this.replaceString(this.locale, slot, patch.locale);
     if (patch.messageLocale !== undefined) this.replaceString(this.messageLocale, slot, patch.messageLocale);
     if (patch.loginAt !== undefined) this.loginAt[slot] = orNaN(patch.loginAt);
-    if (patch.expiresAt !== undefined) {
-      this.expiresAt[slot] = orNaN(patch.expiresAt);
+    if (patch.realm !== undefined) {
+      const old = this.realm[slot] as number;
+      this.realm[slot] = this.realms.acquire(patch.realm);
+      this.realms.release(old);
+    }
+    if (patch.expiresAt !== undefined || patch.idleTimeoutMs !== undefined) {
+      if (patch.expiresAt !== undefined) this.expiresAt[slot] = orNaN(patch.expiresAt);
+      if (patch.idleTimeoutMs !== undefined) this.idleTimeoutMs[slot] = orNaN(patch.idleTimeoutMs);
+      // Either may move the deadline earlier, which the heap must see at once.
       this.reindexDeadline(slot);
     }
     return this.record(slot);
@@ -914,6 +923,7 @@ class MemoryStore implements Store {
       messageLocale: this.strings.text(this.messageLocale[slot] as number) as string,
       client: this.clients.copy(this.client[slot] as number),
       idleTimeoutMs: orNull(this.idleTimeoutMs[slot] as number),
+      idleTimeoutChosen: (flags & FLAG_IDLE_CHOSEN) !== 0,
       expiresAt: orNull(this.expiresAt[slot] as number),
       binding: bindingFromText(this.strings.text(this.binding[slot] as number)),
     };

@@ -66,7 +66,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The schema version this code reads and writes. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 /** `MIGRATIONS[i]` upgrades a file at `user_version` i to i + 1. Index 0 creates the schema. */
 const MIGRATIONS: readonly string[] = [
@@ -185,6 +185,10 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE realms ADD COLUMN max_idle_timeout_seconds INTEGER;
   `,
+  // 2 → 3: whether a session's idle timeout is its client's choice (sessions from before took their realm's).
+  `
+  ALTER TABLE sessions ADD COLUMN idle_timeout_chosen INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 // --- Rows as SQLite returns them -------------------------------------------------------------------
@@ -206,6 +210,7 @@ interface SessionRow {
   message_locale: string;
   client: string;
   idle_timeout_ms: number | null;
+  idle_timeout_chosen: number;
   expires_at: number | null;
   binding: string | null;
 }
@@ -267,7 +272,8 @@ interface AuditRow {
 // Every column but the generated deadline, for RETURNING and SELECT.
 const SESSION_COLUMNS =
   "number, key, secret_digest, realm, user_name, impersonated_by, protocol, created_at, login_at, " +
-  "last_active_at, user_active_at, call_count, locale, message_locale, client, idle_timeout_ms, expires_at, binding";
+  "last_active_at, user_active_at, call_count, locale, message_locale, client, idle_timeout_ms, idle_timeout_chosen, " +
+  "expires_at, binding";
 
 function sessionToRow(record: SessionRecord): SessionRow {
   return {
@@ -287,6 +293,7 @@ function sessionToRow(record: SessionRecord): SessionRow {
     message_locale: record.messageLocale,
     client: JSON.stringify(record.client),
     idle_timeout_ms: record.idleTimeoutMs,
+    idle_timeout_chosen: record.idleTimeoutChosen ? 1 : 0,
     expires_at: record.expiresAt,
     binding: bindingToText(record.binding),
   };
@@ -310,6 +317,7 @@ function sessionFromRow(row: SessionRow): SessionRecord {
     messageLocale: row.message_locale,
     client: JSON.parse(row.client),
     idleTimeoutMs: row.idle_timeout_ms,
+    idleTimeoutChosen: row.idle_timeout_chosen !== 0,
     expiresAt: row.expires_at,
     binding: bindingFromText(row.binding),
   };
@@ -469,7 +477,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const insertSession = db.prepare<[SessionRow]>(
     `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (@number, @key, @secret_digest, @realm, @user_name,
       @impersonated_by, @protocol, @created_at, @login_at, @last_active_at, @user_active_at, @call_count, @locale,
-      @message_locale, @client, @idle_timeout_ms, @expires_at, @binding)`,
+      @message_locale, @client, @idle_timeout_ms, @idle_timeout_chosen, @expires_at, @binding)`,
   );
   const sessionByDigest = db.prepare<[string], SessionRow>(
     `SELECT ${SESSION_COLUMNS} FROM sessions WHERE secret_digest = ?`,
@@ -484,7 +492,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       login_at        = CASE WHEN @set_login_at THEN @login_at ELSE login_at END,
       locale          = CASE WHEN @set_locale THEN @locale ELSE locale END,
       message_locale  = CASE WHEN @set_message_locale THEN @message_locale ELSE message_locale END,
-      expires_at      = CASE WHEN @set_expires_at THEN @expires_at ELSE expires_at END
+      expires_at      = CASE WHEN @set_expires_at THEN @expires_at ELSE expires_at END,
+      realm           = CASE WHEN @set_realm THEN @realm ELSE realm END,
+      idle_timeout_ms = CASE WHEN @set_idle_timeout_ms THEN @idle_timeout_ms ELSE idle_timeout_ms END
     WHERE key = @key
     RETURNING ${SESSION_COLUMNS}`,
   );
@@ -646,6 +656,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       ["locale", "locale"],
       ["messageLocale", "message_locale"],
       ["expiresAt", "expires_at"],
+      ["realm", "realm"],
+      ["idleTimeoutMs", "idle_timeout_ms"],
     ];
     for (const [field, column] of fields) {
       const value = patch[field];

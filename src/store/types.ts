@@ -36,9 +36,15 @@ export interface SessionPage {
   nextAfter: number | null;
 }
 
-/** Fields of a session that operations may change in place. */
+/**
+ * Fields of a session that operations may change in place. `realm` and `idleTimeoutMs` change only
+ * when an anonymous session logs in to another realm and moves into it.
+ */
 export type SessionPatch = Partial<
-  Pick<SessionRecord, "userName" | "impersonatedBy" | "loginAt" | "locale" | "messageLocale" | "expiresAt">
+  Pick<
+    SessionRecord,
+    "userName" | "impersonatedBy" | "loginAt" | "locale" | "messageLocale" | "expiresAt" | "realm" | "idleTimeoutMs"
+  >
 >;
 
 /** Limits a driver enforces atomically when an attribute is written. */

@@ -36,6 +36,7 @@ function session(n: number, overrides: Partial<SessionRecord> = {}): SessionReco
     messageLocale: "en",
     client: { name: "cli", version: "1.2.3", ipAddress: "127.0.0.1", userAgent: "test/1.0" },
     idleTimeoutMs: null,
+    idleTimeoutChosen: false,
     expiresAt: null,
     binding: null,
     ...overrides,
@@ -145,6 +146,7 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
           impersonatedBy: "root",
           userActiveAt: 1_900,
           idleTimeoutMs: 60_000,
+          idleTimeoutChosen: true,
           expiresAt: 90_000,
           protocol: "agent",
           binding: { kind: "connection", node: "node-a", connection: "42" },
@@ -424,6 +426,29 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         assert.deepEqual(await store.takeExpiredSessions(Number.MAX_SAFE_INTEGER, 100), []);
         await store.updateSession(session(2).key, { expiresAt: 30_000 });
         assert.deepEqual(numbers(await store.takeExpiredSessions(30_000, 100)), [2]);
+      });
+
+      it("updateSession of idleTimeoutMs moves the idle deadline earlier or later, or removes it", async () => {
+        await store.insertSession(session(1, { lastActiveAt: 10_000, idleTimeoutMs: 60_000 }));
+        await store.insertSession(session(2, { lastActiveAt: 10_000, idleTimeoutMs: 1_000 }));
+        await store.insertSession(session(3, { lastActiveAt: 10_000, idleTimeoutMs: 1_000 }));
+        await store.updateSession(session(1).key, { idleTimeoutMs: 5_000 });
+        await store.updateSession(session(2).key, { idleTimeoutMs: 20_000 });
+        await store.updateSession(session(3).key, { idleTimeoutMs: null });
+        assert.deepEqual(numbers(await store.takeExpiredSessions(15_000, 100)), [1]);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(30_000, 100)), [2]);
+        assert.deepEqual(await store.takeExpiredSessions(Number.MAX_SAFE_INTEGER, 100), []);
+      });
+
+      it("updateSession of realm moves the session: filters and counts follow it", async () => {
+        await store.insertSession(session(1, { realm: "one", userName: null }));
+        await store.insertSession(session(2, { realm: "one", userName: null }));
+        const moved = await store.updateSession(session(1).key, { realm: "two", userName: "carol" });
+        assert.equal(moved?.realm, "two");
+        assert.deepEqual(await store.getSessionByKey(session(1).key), moved);
+        assert.equal(await store.countSessions({ realm: "one" }), 1);
+        assert.equal(await store.countSessions({ realm: "two", userName: "carol" }), 1);
+        assert.deepEqual(numbers((await store.listSessions({ realm: "two" }, null, 10)).sessions), [1]);
       });
 
       it("takeExpiredSessions returns at most limit sessions and the rest on later calls", async () => {

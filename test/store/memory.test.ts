@@ -29,6 +29,7 @@ function session(number: number, overrides: Partial<SessionRecord> = {}): Sessio
     messageLocale: "en",
     client: { ipAddress: "127.0.0.1", userAgent: "test/1.0" },
     idleTimeoutMs: 1_800_000,
+    idleTimeoutChosen: false,
     expiresAt: null,
     binding: null,
     ...overrides,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { SessionError } from "../../src/core/errors.ts";
+import type { SessionRecord } from "../../src/core/types.ts";
 import { createSqliteStore, SQLITE_SCHEMA_VERSION } from "../../src/store/sqlite.ts";
 import { storeContract } from "./contract.ts";
 
@@ -20,29 +21,35 @@ storeContract("sqlite (file, durability full)", async () =>
   createSqliteStore({ path: freshPath(), durability: "full" }),
 );
 
+/** A session with every field set to a value other than its default. */
+function sampleSession(): SessionRecord {
+  return {
+    key: "11111111-1111-4111-8111-111111111111",
+    number: 0,
+    secretDigest: "ab".repeat(32),
+    realm: "default",
+    userName: "alice",
+    impersonatedBy: null,
+    protocol: "httpkom",
+    createdAt: 1,
+    loginAt: 2,
+    lastActiveAt: 3,
+    userActiveAt: null,
+    callCount: 4,
+    locale: "sv_SE",
+    messageLocale: "sv",
+    client: { name: "kom", ipAddress: "10.0.0.1" },
+    idleTimeoutMs: 1_000,
+    idleTimeoutChosen: true,
+    expiresAt: null,
+    binding: { kind: "connection", node: "n1", connection: "7" },
+  };
+}
+
 describe("sqlite store", () => {
   it("keeps sessions, counters, attributes, users, settings and audit across close and reopen", async () => {
     const path = freshPath();
-    const session = {
-      key: "11111111-1111-4111-8111-111111111111",
-      number: 0,
-      secretDigest: "ab".repeat(32),
-      realm: "default",
-      userName: "alice",
-      impersonatedBy: null,
-      protocol: "httpkom" as const,
-      createdAt: 1,
-      loginAt: 2,
-      lastActiveAt: 3,
-      userActiveAt: null,
-      callCount: 4,
-      locale: "sv_SE",
-      messageLocale: "sv",
-      client: { name: "kom", ipAddress: "10.0.0.1" },
-      idleTimeoutMs: 1_000,
-      expiresAt: null,
-      binding: { kind: "connection" as const, node: "n1", connection: "7" },
-    };
+    const session = sampleSession();
     const alice = {
       realm: "default",
       number: 6,
@@ -141,7 +148,7 @@ describe("sqlite store", () => {
     }
   });
 
-  it("upgrades a file of schema 1: realms get no idle-timeout cap, and keep everything else", async () => {
+  it("upgrades a file of schema 1: realms get no idle-timeout cap, sessions no chosen timeout, and keep everything else", async () => {
     const path = freshPath();
     const made = createSqliteStore({ path });
     const realm = {
@@ -157,15 +164,20 @@ describe("sqlite store", () => {
       allowSelfRegistration: false,
     };
     await made.putRealm(realm);
+    const stored = { ...sampleSession(), number: await made.nextSessionNumber() };
+    await made.insertSession(stored);
     await made.close();
-    // Back to what schema 1 was: no column for the cap.
+    // Back to what schema 1 was: no column for the cap, nor for a client's choice of idle timeout.
     const db = new Database(path);
     db.exec("ALTER TABLE realms DROP COLUMN max_idle_timeout_seconds");
+    db.exec("ALTER TABLE sessions DROP COLUMN idle_timeout_chosen");
     db.pragma("user_version = 1");
     db.close();
     const upgraded = createSqliteStore({ path });
     try {
       assert.deepEqual(await upgraded.getRealm("default"), { ...realm, maxIdleTimeoutSeconds: null });
+      // Sessions from before took their realm's timeout.
+      assert.deepEqual(await upgraded.getSessionByKey(stored.key), { ...stored, idleTimeoutChosen: false });
       const peek = new Database(path, { readonly: true });
       assert.equal(peek.pragma("user_version", { simple: true }), SQLITE_SCHEMA_VERSION);
       peek.close();

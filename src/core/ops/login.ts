@@ -5,6 +5,10 @@
  * Into the caller's anonymous session when it has one (httpkom logs in on its connection), or into a
  * new session otherwise, or always into a new one with `newSession: true`. A logged-in session is
  * refused unless `replaceUser` is set (LysKOM lets a connection log in again as someone else).
+ *
+ * An anonymous session may log in to any realm and moves into it (its timers and locales follow the
+ * new realm); a logged-in session keeps its realm, so logging it in as a user of another realm is
+ * `INVALID_REQUEST` with `details.reason` `"logged-in-elsewhere"`.
  */
 
 import { resolveLoginName } from "../directory.ts";
@@ -22,6 +26,7 @@ import {
   NEW_SESSION_FIELDS,
   type NewSessionOptions,
   parseNewSessionOptions,
+  realmMovePatch,
 } from "../sessions.ts";
 import type { Realm, SessionRecord, User } from "../types.ts";
 import { asObject, onlyFields, optionalBoolean, optionalString, requiredString } from "../validate.ts";
@@ -83,7 +88,9 @@ export const login = defineOperation({
     };
   },
   async run(ctx, input): Promise<LoginResult> {
-    const { realm, userName } = await resolveLoginName(ctx, input.userName, input.realm, input.realmId);
+    // A login into the caller's own session that names no realm means that session's realm.
+    const implied = input.newSession ? undefined : ctx.caller.session?.realm;
+    const { realm, userName } = await resolveLoginName(ctx, input.userName, input.realm, input.realmId, implied);
     const locale = input.locale === undefined ? undefined : checkLocale(input.locale, realm.supportedLocales);
     const user = await verifyCredentials(ctx, realm, userName, input.password);
     return completeLogin(ctx, realm, user, input, locale);
@@ -150,10 +157,18 @@ export async function completeLogin(
         "This session is already logged in: log out first, or log in without it.",
       );
     }
-    if (current.realm !== realm.name) {
-      throw new SessionError("INVALID_REQUEST", "This session belongs to another realm: log in without it.");
+    // An anonymous session belongs to no one yet: it may log in to any realm and moves into it. A
+    // logged-in one keeps its realm, so its user's realm and the session's never disagree.
+    const moves = current.realm !== realm.name;
+    if (moves && current.userName !== null) {
+      throw new SessionError(
+        "INVALID_REQUEST",
+        "This session is logged in to another realm: log out first, or log in without it.",
+        { details: { reason: "logged-in-elsewhere", realm: current.realm } },
+      );
     }
     const updated = await ctx.store.updateSession(current.key, {
+      ...(moves ? realmMovePatch(current, realm) : {}),
       userName: user.name,
       loginAt: ctx.clock.now(),
       impersonatedBy,

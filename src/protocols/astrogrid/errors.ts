@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ErrorCode, SessionError } from "../../core/errors.ts";
+import { type ErrorCode, SessionError } from "../../core/errors.ts";
 
 const ACR = "org.astrogrid.acr";
 
@@ -66,4 +66,17 @@ export function faultString(error: SessionError): string {
 /** True when the error means "no live session behind this context" rather than a fault. */
 export function isNoSession(error: SessionError): boolean {
   return error.code === "NOT_AUTHENTICATED" && error.details.reason === "no-session";
+}
+
+/**
+ * An engine error restated where the core's words are not AstroGrid's: a session logged in to one
+ * community cannot log in to another (it keeps its realm) until it logs out.
+ */
+export function inAstrogridTerms(error: unknown): unknown {
+  if (!(error instanceof SessionError) || error.details.reason !== "logged-in-elsewhere") return error;
+  return new SessionError(
+    "INVALID_REQUEST",
+    "This session is logged in to another community: call astrogrid.community.logout first, then log in.",
+    { details: error.details },
+  );
 }

@@ -11,7 +11,7 @@ import { SessionError } from "../../core/errors.ts";
 import type { CallContext } from "../../core/operation.ts";
 import * as ops from "../../core/ops/index.ts";
 import type { XmlRpcValue } from "./codec.ts";
-import { Fault, isNoSession } from "./errors.ts";
+import { Fault, inAstrogridTerms, isNoSession } from "./errors.ts";
 
 export type ParamType = "string" | "long";
 
@@ -21,7 +21,7 @@ export interface MethodEnvironment {
   context: CallContext;
   /** The same caller without the secret, for operations that must not count as a second call. */
   bare: CallContext;
-  /** The realm of sessions made here, when configured. */
+  /** The realm that sessions made by `createNewSession` start in, when configured. */
   realm: string | undefined;
   /** Shared, read-only configuration (`system.configuration`). */
   configuration: Readonly<Record<string, string>>;
@@ -146,14 +146,19 @@ export const METHODS: readonly MethodSpec[] = [
     help: "Log this session in; community is the realm (empty: the session's own).",
     checksSession: true,
     async run(env, args) {
+      // An empty community means the session's own realm. A session not logged in yet moves into
+      // the community it logs in to (the core's rule), so the seed's example needs no setting.
       const community = str(args, 2);
-      const realm = community === "" ? env.realm : community;
-      await env.engine.call(ops.login, env.context, {
-        userName: str(args, 0),
-        password: str(args, 1),
-        replaceUser: true,
-        ...(realm === undefined ? {} : { realm }),
-      });
+      try {
+        await env.engine.call(ops.login, env.context, {
+          userName: str(args, 0),
+          password: str(args, 1),
+          replaceUser: true,
+          ...(community === "" ? {} : { realm: community }),
+        });
+      } catch (error) {
+        throw inAstrogridTerms(error);
+      }
       return OK;
     },
   },

@@ -21,7 +21,7 @@ export interface AstrogridSettings {
   discoveryFile: string;
   /** User (`name` or `name@realm`) the default session is logged in as; anonymous when absent. */
   defaultUser: string | undefined;
-  /** Realm of the sessions made here (the `community` of a login); absent: the default realm. */
+  /** Realm that sessions made by `createNewSession` start in (a login may move one to another); absent: the default realm. */
   realm: string | undefined;
   /** Largest XML-RPC request or form body, in bytes. @default 262144 */
   maxRequestBytes: number;

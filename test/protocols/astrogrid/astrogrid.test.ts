@@ -86,11 +86,12 @@ const REALMS = [
   },
 ];
 
-async function startAstro(astrogrid: Record<string, unknown> = {}) {
+/** A server whose AstroGrid sessions start in the realm `community`, unless `astrogrid` says otherwise. */
+async function startAstro(astrogrid: Record<string, unknown> = { realm: "community" }) {
   const home = mkdtempSync(join(tmpdir(), "sessiond-astro-home-"));
   const t = await startApp({
     realms: REALMS,
-    astrogrid: { discoveryFile: join(home, ".astrogrid-desktop"), realm: "community", ...astrogrid },
+    astrogrid: { discoveryFile: join(home, ".astrogrid-desktop"), ...astrogrid },
   });
   const root = readFileSync(join(home, ".astrogrid-desktop"), "utf8").trim();
   return {
@@ -122,6 +123,8 @@ sessAR = Server(sessURL)
 
 # work within the new session
 sessAR.astrogrid.community.login("username", "password", "community")
+info = sessAR.astrogrid.community.getUserInformation()
+print(info["name"] + "@" + info["community"])
 print(sessID)
 print(sessURL)
 print(sessAR.astrogrid.community.isLoggedIn())
@@ -135,7 +138,9 @@ print(len(ar.system.apihelp.listMethods()) > 10)
 describe("astrogrid: the seed's Python example", () => {
   let s: Awaited<ReturnType<typeof startAstro>>;
   before(async () => {
-    s = await startAstro();
+    // A realm named as the example's community, and no `astrogrid.realm`: the new session starts in
+    // the default realm and moves into `community` when it logs in (issue 10).
+    s = await startAstro({});
   });
   after(() => s.stop());
 
@@ -150,7 +155,10 @@ describe("astrogrid: the seed's Python example", () => {
     // Not spawnSync: the server answering the script runs in this process.
     const run = await runClient("python3", [script], { env: { HOME: s.home } });
     assert.equal(run.status, 0, run.stderr);
-    const [id, url, loggedIn, defaultLoggedIn, before, disposed, afterDispose, listed] = run.stdout.trim().split("\n");
+    const [who, id, url, loggedIn, defaultLoggedIn, before, disposed, afterDispose, listed] = run.stdout
+      .trim()
+      .split("\n");
+    assert.equal(who, "username@community");
     assert.match(id ?? "", /^[0-9a-f]{32}$/);
     assert.equal(url, `${s.t.url}/astrogrid/${id}/xmlrpc`);
     assert.deepEqual(
@@ -162,7 +170,7 @@ describe("astrogrid: the seed's Python example", () => {
 
 describe("astrogrid: discovery file and default session", () => {
   it("writes the root URL as one line, mode 0600, and removes it on shutdown; off without a block", async () => {
-    const s = await startAstro({ defaultUser: "alice" });
+    const s = await startAstro({ defaultUser: "alice", realm: "community" });
     const file = join(s.home, ".astrogrid-desktop");
     const text = readFileSync(file, "utf8");
     assert.match(text, /^http:\/\/127\.0\.0\.1:\d+\/astrogrid\/[0-9a-f]{32}\/\n$/);
@@ -331,10 +339,6 @@ describe("astrogrid: sessions, state and login", () => {
       "Cannot complete login due to an incorrect user name or password. , org.astrogrid.acr.SecurityException",
     );
     assert.match(
-      await fault(a.url, "astrogrid.community.login", "admin", "admin-password", "default"),
-      / , org.astrogrid.acr.NotApplicableException$/,
-    );
-    assert.match(
       await fault(a.url, "astrogrid.community.login", "x", "y", "nosuch"),
       / , org.astrogrid.acr.NotFoundException$/,
     );
@@ -344,6 +348,27 @@ describe("astrogrid: sessions, state and login", () => {
     assert.equal(await ok(a.url, "astrogrid.community.logout"), "OK");
     assert.equal(await ok(a.url, "astrogrid.community.logout"), "OK");
     assert.equal(await ok(a.url, "astrogrid.community.isLoggedIn"), "<boolean>0</boolean>");
+  });
+
+  it("moves a session that is not logged in into the community it logs in to; a logged-in one keeps its own", async () => {
+    const a = await open();
+    assert.equal(await ok(a.url, "astrogrid.community.login", "admin", "admin-password", "default"), "OK");
+    const info = await ok(a.url, "astrogrid.community.getUserInformation");
+    assert.match(info, /<member><name>community<\/name><value>default<\/value><\/member>/);
+    assert.equal(
+      await fault(a.url, "astrogrid.community.login", "username", "password", "community"),
+      "This session is logged in to another community: call astrogrid.community.logout first, then log in. , " +
+        "org.astrogrid.acr.NotApplicableException",
+    );
+    assert.equal(await ok(a.url, "astrogrid.community.logout"), "OK");
+    assert.equal(await ok(a.url, "astrogrid.community.login", "username", "password", "community"), "OK");
+    assert.match(
+      await ok(a.url, "astrogrid.community.getUserInformation"),
+      /<member><name>community<\/name><value>community<\/value><\/member>/,
+    );
+    // Same community again: a logged-in session may log in as someone else there, as before.
+    assert.equal(await ok(a.url, "astrogrid.community.login", "alice", "alice-password", ""), "OK");
+    assert.equal(await ok(rpcUrl, "builtin.sessionManager.dispose", a.id), "OK");
   });
 
   it("shows its sessions in the JSON API, and terminating one there makes its context 403", async () => {
