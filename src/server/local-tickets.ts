@@ -48,7 +48,9 @@ export function createLocalTicketFiles(
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await pruneOld(dir);
       const path = join(dir, fileName(ticket));
-      await writeFile(path, `${ticket}\n`, { mode: 0o600, flag: "wx" });
+      // Exactly the ticket, as vSphere writes it: pyVim's GetLocalTicket passes the whole file, read
+      // as is, as the password, so a line end would make the login fail.
+      await writeFile(path, ticket, { mode: 0o600, flag: "wx" });
       const owner = osUser(userName);
       if (owner && process.getuid?.() === 0) {
         await chown(dir, owner.uid, owner.gid);

@@ -77,6 +77,38 @@ describe("JSON API: sessions and login", () => {
     assert.equal(me.body.user.name, "bob", "a refused second login changes nothing");
   });
 
+  it("POST /login with an anonymous session's bearer and user@realm moves the session into that realm (issue 10)", async () => {
+    const other = await startApiApp({
+      realms: [
+        { name: "default", users: [{ name: "alice", password: API_PASSWORDS.alice }] },
+        { name: "lab", idleTimeoutSeconds: 120, users: [{ name: "carol", password: "carol-password" }] },
+      ],
+    });
+    try {
+      const anon = await other.request("POST", "/api/v1/sessions", { body: {} });
+      assert.equal(anon.body.session.realm, "default");
+      const res = await other.request("POST", "/api/v1/login", {
+        bearer: anon.body.secret,
+        body: { userName: "carol@lab", password: "carol-password" },
+      });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.session.key, anon.body.session.key);
+      assert.equal(res.body.session.realm, "lab");
+      assert.equal(res.body.session.idleTimeoutMs, 120_000, "it follows the new realm's idle timeout");
+      const refused = await other.request("POST", "/api/v1/login", {
+        bearer: anon.body.secret,
+        body: { userName: "alice@default", password: API_PASSWORDS.alice },
+      });
+      assertApiError(refused, 409, "INVALID_REQUEST");
+      assert.match(refused.body.error.message, /already logged in: log out first/);
+      const me = await other.request("GET", "/api/v1/session", { bearer: anon.body.secret });
+      assert.equal(me.body.user.name, "carol");
+      assert.equal(me.body.session.realm, "lab");
+    } finally {
+      await other.stop();
+    }
+  });
+
   it("POST /login with a wrong password or unknown user answers 401 INVALID_LOGIN with www-authenticate", async () => {
     for (const body of [
       { userName: "alice", password: "wrong" },
@@ -432,7 +464,9 @@ describe("JSON API: service message and local tickets", () => {
     assert.equal(res.status, 201, res.text);
     assert.equal(res.body.userName, "alice");
     assert.ok(res.body.passwordFilePath.startsWith(t.dataDir));
-    const ticket = readFileSync(res.body.passwordFilePath, "utf8").trim();
+    // Read as is, as pyVim's GetLocalTicket reads it: the file holds exactly the ticket (issue 10).
+    const ticket = readFileSync(res.body.passwordFilePath, "utf8");
+    assert.match(ticket, /^\S+$/, "no line end or other white space around the ticket");
     assert.ok(!res.text.includes(ticket), "the ticket itself is only in the file");
     const login = await t.request("POST", "/api/v1/login", { body: { userName: "alice", password: ticket } });
     assert.equal(login.status, 201, login.text);
