@@ -10,7 +10,6 @@
  */
 
 import { randomUUID } from "node:crypto";
-import type { Store } from "../store/types.ts";
 import { createActivityBuffer } from "./activity.ts";
 import { bindingPrefix } from "./binding.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -22,6 +21,7 @@ import { createArgon2Hasher, createDecoyHash, type PasswordHasher } from "./pass
 import { ALL_PRIVILEGES, effectivePrivileges, type Privilege, requirePrivilege } from "./privileges.ts";
 import { digestSecret, serviceTicketDigest } from "./secrets.ts";
 import { expiryReason } from "./session.ts";
+import type { Store } from "./store/index.ts";
 import {
   type ActivityDelta,
   DEFAULT_REALM_ID,

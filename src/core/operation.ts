@@ -8,12 +8,12 @@
  * @module
  */
 
-import type { Store } from "../store/types.ts";
 import type { Clock } from "./clock.ts";
 import type { SessionLimits } from "./config.ts";
 import type { EventBus, SessionEvent } from "./events.ts";
 import type { PasswordHasher } from "./password.ts";
 import type { Privilege } from "./privileges.ts";
+import type { Store } from "./store/index.ts";
 import type { Binding, EndReason, Protocol, Realm, SessionRecord, User } from "./types.ts";
 
 /** Facts a front door knows about the caller of one request. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Store } from "../store/types.ts";
+import type { Store } from "./store/index.ts";
 import type { ServiceMessage } from "./types.ts";
 
 export const SERVICE_MESSAGE_SETTING = "serviceMessage";

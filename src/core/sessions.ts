@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { SessionPatch } from "../store/types.ts";
 import { SessionError } from "./errors.ts";
 import { isSupportedLocale } from "./locale.ts";
 import type { BindingRequest, OpContext } from "./operation.ts";
 import { digestSecret, generateSecret, newSessionKey, type SecretFormat } from "./secrets.ts";
+import type { SessionPatch } from "./store/index.ts";
 import type { ClientInfo, Realm, SessionRecord } from "./types.ts";
 import { GUID_PATTERN, type Input, invalid, oneOf, optionalInteger, optionalString } from "./validate.ts";
 

@@ -16,6 +16,7 @@ import { createEngine, type Engine } from "../core/engine.ts";
 import { SessionError } from "../core/errors.ts";
 import { createSession } from "../core/ops/index.ts";
 import type { PasswordHasher } from "../core/password.ts";
+import type { Store } from "../core/store/index.ts";
 import { loadOrCreateHostId } from "../protocols/agent/host-id.ts";
 import { type AgentServer, type AgentStats, createAgentServer } from "../protocols/agent/server.ts";
 import { parseAgentSettings } from "../protocols/agent/settings.ts";
@@ -28,7 +29,6 @@ import { parseHttpkomSettings } from "../protocols/httpkom/settings.ts";
 import { vspherePlugin } from "../protocols/vsphere/plugin.ts";
 import { parseVsphereSettings } from "../protocols/vsphere/settings.ts";
 import { createStore } from "../store/index.ts";
-import type { Store } from "../store/types.ts";
 import { createLocalTicketFiles } from "./local-tickets.ts";
 import { LOCAL_ADMIN, type ProvisionResult, provision } from "./provision.ts";
 

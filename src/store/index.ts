@@ -5,9 +5,9 @@
  */
 
 import { SessionError } from "../core/errors.ts";
+import type { Store } from "../core/store/index.ts";
 import { createMemoryStore } from "./memory.ts";
 import { createSqliteStore } from "./sqlite.ts";
-import type { Store } from "./types.ts";
 
 export interface StoreConfig {
   driver: "memory" | "sqlite";
@@ -27,4 +27,4 @@ export function createStore(config: StoreConfig): Store {
   }
 }
 
-export type { Store } from "./types.ts";
+export type { Store } from "../core/store/index.ts";

@@ -19,7 +19,17 @@
  * @module
  */
 
+import { bindingFromText, bindingToText } from "../core/binding.ts";
 import { SessionError } from "../core/errors.ts";
+import type {
+  AttributeEntry,
+  AttributeLimits,
+  PutAttributeResult,
+  SessionFilter,
+  SessionPage,
+  SessionPatch,
+  Store,
+} from "../core/store/index.ts";
 import type {
   ActivityDelta,
   AuditEntry,
@@ -32,16 +42,6 @@ import type {
   TicketRecord,
   User,
 } from "../core/types.ts";
-import type {
-  AttributeEntry,
-  AttributeLimits,
-  PutAttributeResult,
-  SessionFilter,
-  SessionPage,
-  SessionPatch,
-  Store,
-} from "./types.ts";
-import { bindingFromText, bindingToText } from "./types.ts";
 
 // --- Interned strings --------------------------------------------------------------------------------
 

@@ -36,6 +36,15 @@ import { bindingFromText, bindingToText } from "../core/binding.ts";
 import { isSessionError, SessionError } from "../core/errors.ts";
 import type { Privilege } from "../core/privileges.ts";
 import type {
+  AttributeEntry,
+  AttributeLimits,
+  PutAttributeResult,
+  SessionFilter,
+  SessionPage,
+  SessionPatch,
+  Store,
+} from "../core/store/index.ts";
+import type {
   ActivityDelta,
   AuditEntry,
   EventType,
@@ -48,15 +57,6 @@ import type {
   TicketRecord,
   User,
 } from "../core/types.ts";
-import type {
-  AttributeEntry,
-  AttributeLimits,
-  PutAttributeResult,
-  SessionFilter,
-  SessionPage,
-  SessionPatch,
-  Store,
-} from "./types.ts";
 
 export interface SqliteStoreOptions {
   /** File path, or `":memory:"` for a private in-memory database (no WAL then). */

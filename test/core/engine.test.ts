@@ -5,9 +5,9 @@ import { parseConfig } from "../../src/core/config.ts";
 import { createEngine } from "../../src/core/engine.ts";
 import { SessionError } from "../../src/core/errors.ts";
 import * as ops from "../../src/core/ops/index.ts";
+import type { Store } from "../../src/core/store/index.ts";
 import { LOCAL_ADMIN, provision } from "../../src/server/provision.ts";
 import { createMemoryStore } from "../../src/store/memory.ts";
-import type { Store } from "../../src/store/types.ts";
 import { defaultRealm, PASSWORDS, reachableStrings, START, startEngine, type TestEngine } from "../helpers/engine.ts";
 
 const IDLE_MS = 1800 * 1000;

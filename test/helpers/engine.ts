@@ -13,9 +13,9 @@ import type { CallContext, EnginePorts, Operation } from "../../src/core/operati
 import { type LoginResult, login } from "../../src/core/ops/index.ts";
 import { createArgon2Hasher } from "../../src/core/password.ts";
 import { GRANTABLE_PRIVILEGES } from "../../src/core/privileges.ts";
+import type { Store } from "../../src/core/store/index.ts";
 import { provision } from "../../src/server/provision.ts";
 import { createMemoryStore } from "../../src/store/memory.ts";
-import type { Store } from "../../src/store/types.ts";
 
 export const CHEAP_HASHER = createArgon2Hasher({ memoryCost: 1024, timeCost: 1 });
 

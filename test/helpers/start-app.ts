@@ -10,8 +10,8 @@ import { Writable } from "node:stream";
 import { createManualClock, type ManualClock } from "../../src/core/clock.ts";
 import { parseConfig } from "../../src/core/config.ts";
 import { createArgon2Hasher } from "../../src/core/password.ts";
+import type { Store } from "../../src/core/store/index.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
-import type { Store } from "../../src/store/types.ts";
 
 export const TEST_HASHER = createArgon2Hasher({ memoryCost: 1024, timeCost: 1 });
 

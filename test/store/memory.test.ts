@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import type { SessionRecord } from "../../src/core/types.ts";
 import { createMemoryStore } from "../../src/store/memory.ts";
-import { storeContract } from "./contract.ts";
+import { storeContract } from "./contract/index.ts";
 
 storeContract("memory", async () => createMemoryStore());
 

@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { SessionError } from "../../src/core/errors.ts";
 import type { SessionRecord } from "../../src/core/types.ts";
 import { createSqliteStore, SQLITE_SCHEMA_VERSION } from "../../src/store/sqlite.ts";
-import { storeContract } from "./contract.ts";
+import { storeContract } from "./contract/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sessiond-sqlite-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,126 +1,23 @@
 /**
- * The one suite every store driver passes. A driver's own test file calls `storeContract` with a
- * factory that returns a fresh, empty store; each test gets its own store and closes it afterwards.
- *
- * Times are plain numbers chosen by the tests (the store never reads the clock), so nothing sleeps.
+ * The store contract suite, part one: sessions and their attributes (`SessionStore`).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { bindingPrefix } from "../../src/core/binding.ts";
-import { SessionError } from "../../src/core/errors.ts";
-import type { AuditEntry, Binding, Group, Realm, SessionRecord, TicketRecord, User } from "../../src/core/types.ts";
-import type { AttributeLimits, Store } from "../../src/store/types.ts";
-import { bindingToText } from "../../src/store/types.ts";
+import { bindingPrefix, bindingToText } from "../../../src/core/binding.ts";
+import type { SessionFilter, SessionPage, SessionStore } from "../../../src/core/store/index.ts";
+import type { Binding } from "../../../src/core/types.ts";
+import { type Closable, type ContractOptions, numbers, ROOMY, rejectsWith, session } from "./fixtures.ts";
 
-const ROOMY: AttributeLimits = { maxCount: 100, maxTotalBytes: 100_000 };
-
-/** A full session record; every field set to a distinct, non-default value unless overridden. */
-function session(n: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    key: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    number: n,
-    secretDigest: n.toString(16).padStart(64, "0"),
-    realm: "default",
-    userName: `user${n}`,
-    impersonatedBy: null,
-    protocol: "api",
-    createdAt: 1_000,
-    loginAt: 1_500,
-    lastActiveAt: 2_000,
-    userActiveAt: null,
-    callCount: 3,
-    locale: "en_US",
-    messageLocale: "en",
-    client: { name: "cli", version: "1.2.3", ipAddress: "127.0.0.1", userAgent: "test/1.0" },
-    idleTimeoutMs: null,
-    idleTimeoutChosen: false,
-    expiresAt: null,
-    binding: null,
-    ...overrides,
-  };
-}
-
-function realm(name: string, overrides: Partial<Realm> = {}): Realm {
-  return {
-    id: `${name.padEnd(8, "0").slice(0, 8)}-0000-0000-0000-000000000001`,
-    name,
-    defaultLocale: "en_US",
-    supportedLocales: ["en", "de_DE"],
-    idleTimeoutSeconds: 1800,
-    maxIdleTimeoutSeconds: null,
-    maxLifetimeSeconds: null,
-    maxSessionsPerUser: null,
-    maxSessionsPolicy: "deny",
-    allowSelfRegistration: false,
-    ...overrides,
-  };
-}
-
-function user(realmName: string, name: string, number: number, overrides: Partial<User> = {}): User {
-  return {
-    realm: realmName,
-    number,
-    name,
-    fullName: `${name} Example`,
-    passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
-    groups: ["staff"],
-    privileges: ["System.View", "Sessions.TerminateSession"],
-    disabled: false,
-    createdAt: 5_000,
-    ...overrides,
-  };
-}
-
-function group(realmName: string, name: string, number: number, overrides: Partial<Group> = {}): Group {
-  return { realm: realmName, number, name, privileges: ["System.Read"], ...overrides };
-}
-
-function ticket(digest: string, overrides: Partial<TicketRecord> = {}): TicketRecord {
-  return {
-    digest,
-    kind: "clone",
-    realm: "default",
-    userName: "alice",
-    sessionKey: session(1).key,
-    expiresAt: 10_000,
-    ...overrides,
-  };
-}
-
-function audit(at: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
-  return {
-    at,
-    type: "login",
-    realm: "default",
-    userName: "alice",
-    sessionKey: session(1).key,
-    actor: null,
-    ipAddress: "127.0.0.1",
-    protocol: "vsphere",
-    detail: `entry at ${at}`,
-    ...overrides,
-  };
-}
-
-/** Asserts that `promise` rejects with a SessionError carrying `code`. */
-async function rejectsWith(promise: Promise<unknown>, code: SessionError["code"]): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof SessionError, `expected a SessionError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    return true;
-  });
-}
-
-function numbers(records: readonly SessionRecord[]): number[] {
-  return records.map((r) => r.number).sort((a, b) => a - b);
-}
-
-export function storeContract(name: string, make: () => Promise<Store>, options: { skip?: string } = {}): void {
-  describe(`Store contract: ${name}`, { skip: options.skip }, () => {
-    let store: Store;
+export function sessionStoreContract(
+  name: string,
+  make: () => Promise<SessionStore & Closable>,
+  options: ContractOptions = {},
+): void {
+  describe(`Store contract, sessions and attributes: ${name}`, { skip: options.skip }, () => {
+    let store: SessionStore & Closable;
 
     beforeEach(async () => {
       store = await make();
@@ -128,10 +25,6 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
 
     afterEach(async () => {
       await store.close();
-    });
-
-    it("names a known driver", () => {
-      assert.ok(["memory", "sqlite", "redis", "postgres"].includes(store.driver));
     });
 
     describe("sessions", () => {
@@ -588,8 +481,7 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         await store.insertSession(session(3, { realm: "r2", userName: "alice", protocol: "api" }));
         await store.insertSession(session(4, { realm: "r1", userName: null, protocol: "astrogrid" }));
         await store.insertSession(session(5, { realm: "r1", userName: "alice", protocol: "vsphere" }));
-        const list = async (filter: Parameters<Store["listSessions"]>[0]) =>
-          numbers((await store.listSessions(filter, null, 100)).sessions);
+        const list = async (filter: SessionFilter) => numbers((await store.listSessions(filter, null, 100)).sessions);
         assert.deepEqual(await list({}), [1, 2, 3, 4, 5]);
         assert.deepEqual(await list({ realm: "r1" }), [1, 2, 4, 5]);
         assert.deepEqual(await list({ userName: "alice" }), [1, 3, 5]);
@@ -613,11 +505,7 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         let after: number | null = null;
         let pages = 0;
         do {
-          const page: Awaited<ReturnType<Store["listSessions"]>> = await store.listSessions(
-            { userName: "odd" },
-            after,
-            2,
-          );
+          const page: SessionPage = await store.listSessions({ userName: "odd" }, after, 2);
           seen.push(...page.sessions.map((s) => s.number));
           after = page.nextAfter;
           pages++;
@@ -774,295 +662,6 @@ export function storeContract(name: string, make: () => Promise<Store>, options:
         assert.equal(await store.putAttributes(k1, [], ROOMY), "ok");
         assert.equal(await store.putAttributes(session(9).key, [], ROOMY), "no-session");
         assert.deepEqual(await store.listAttributes(k1), {});
-      });
-    });
-
-    describe("directory", () => {
-      it("getRealm and getRealmById return null for an unknown realm, listRealms is empty", async () => {
-        assert.equal(await store.getRealm("nope"), null);
-        assert.equal(await store.getRealmById("00000000-0000-0000-0000-000000000000"), null);
-        assert.deepEqual(await store.listRealms(), []);
-      });
-
-      it("putRealm inserts a realm that round-trips by name and by id", async () => {
-        const r = realm("default", {
-          id: "00000000-0000-0000-0000-000000000000",
-          maxIdleTimeoutSeconds: 7200,
-          maxLifetimeSeconds: 86_400,
-          maxSessionsPerUser: 3,
-          maxSessionsPolicy: "evict-oldest",
-          allowSelfRegistration: true,
-          supportedLocales: [],
-        });
-        await store.putRealm(r);
-        assert.deepEqual(await store.getRealm("default"), r);
-        assert.deepEqual(await store.getRealmById(r.id), r);
-      });
-
-      it("putRealm replaces a realm of the same name", async () => {
-        await store.putRealm(realm("corp"));
-        const changed = realm("corp", { defaultLocale: "de_DE", idleTimeoutSeconds: 0, supportedLocales: ["de"] });
-        await store.putRealm(changed);
-        assert.deepEqual(await store.getRealm("corp"), changed);
-        assert.deepEqual(await store.listRealms(), [changed]);
-      });
-
-      it("putRealm rejects another realm's id with ALREADY_EXISTS and changes nothing", async () => {
-        const a = realm("alpha");
-        await store.putRealm(a);
-        await rejectsWith(store.putRealm(realm("beta", { id: a.id })), "ALREADY_EXISTS");
-        assert.equal(await store.getRealm("beta"), null);
-        assert.deepEqual(await store.getRealmById(a.id), a);
-      });
-
-      it("listRealms orders realms by name", async () => {
-        for (const n of ["zeta", "alpha", "mid"]) await store.putRealm(realm(n));
-        assert.deepEqual(
-          (await store.listRealms()).map((r) => r.name),
-          ["alpha", "mid", "zeta"],
-        );
-      });
-
-      it("getUser and getUserByNumber return null for an unknown user, listUsers is empty", async () => {
-        assert.equal(await store.getUser("default", "alice"), null);
-        assert.equal(await store.getUserByNumber("default", 1), null);
-        assert.deepEqual(await store.listUsers("default"), []);
-        assert.equal(await store.deleteUser("default", "alice"), false);
-      });
-
-      it("putUser inserts a user that round-trips by name and by number", async () => {
-        const alice = user("default", "alice", 1);
-        const bob = user("default", "bob", 2, { passwordHash: null, groups: [], privileges: [], disabled: true });
-        await store.putUser(alice);
-        await store.putUser(bob);
-        assert.deepEqual(await store.getUser("default", "alice"), alice);
-        assert.deepEqual(await store.getUserByNumber("default", 1), alice);
-        assert.deepEqual(await store.getUser("default", "bob"), bob);
-        assert.deepEqual(await store.getUserByNumber("default", 2), bob);
-      });
-
-      it("putUser replaces the user of the same realm and name, its number included", async () => {
-        await store.putUser(user("default", "alice", 1));
-        const changed = user("default", "alice", 5, { fullName: "Alice Changed", groups: ["a", "b"], disabled: true });
-        await store.putUser(changed);
-        assert.deepEqual(await store.listUsers("default"), [changed]);
-        assert.equal(await store.getUserByNumber("default", 1), null);
-        assert.deepEqual(await store.getUserByNumber("default", 5), changed);
-      });
-
-      it("putUser rejects another user's number in the same realm with ALREADY_EXISTS and changes nothing", async () => {
-        const alice = user("default", "alice", 1);
-        await store.putUser(alice);
-        await store.putUser(user("default", "bob", 2));
-        await rejectsWith(store.putUser(user("default", "carol", 1)), "ALREADY_EXISTS");
-        await rejectsWith(store.putUser(user("default", "bob", 1)), "ALREADY_EXISTS");
-        assert.equal(await store.getUser("default", "carol"), null);
-        assert.deepEqual(await store.getUserByNumber("default", 1), alice);
-        assert.deepEqual(await store.getUser("default", "bob"), user("default", "bob", 2));
-      });
-
-      it("users of different realms are separate: same name or number in two realms", async () => {
-        const a = user("r1", "alice", 1);
-        const b = user("r2", "alice", 1, { fullName: "Other Alice" });
-        await store.putUser(a);
-        await store.putUser(b);
-        assert.deepEqual(await store.getUser("r1", "alice"), a);
-        assert.deepEqual(await store.getUser("r2", "alice"), b);
-        assert.deepEqual(await store.getUserByNumber("r2", 1), b);
-        assert.equal(await store.deleteUser("r1", "alice"), true);
-        assert.deepEqual(await store.getUser("r2", "alice"), b);
-      });
-
-      it("listUsers returns one realm's users ordered by number", async () => {
-        await store.putUser(user("default", "carol", 30));
-        await store.putUser(user("default", "alice", 10));
-        await store.putUser(user("other", "zed", 1));
-        await store.putUser(user("default", "bob", 20));
-        assert.deepEqual(
-          (await store.listUsers("default")).map((u) => u.name),
-          ["alice", "bob", "carol"],
-        );
-      });
-
-      it("deleteUser returns true once, then false, and leaves sessions alone", async () => {
-        await store.putUser(user("default", "alice", 1));
-        await store.insertSession(session(1, { userName: "alice" }));
-        assert.equal(await store.deleteUser("default", "alice"), true);
-        assert.equal(await store.deleteUser("default", "alice"), false);
-        assert.equal(await store.getUser("default", "alice"), null);
-        assert.equal(await store.getUserByNumber("default", 1), null);
-        assert.deepEqual(await store.getSessionByKey(session(1).key), session(1, { userName: "alice" }));
-      });
-
-      it("getGroup returns null for an unknown group, listGroups is empty, deleteGroup is false", async () => {
-        assert.equal(await store.getGroup("default", "staff"), null);
-        assert.deepEqual(await store.listGroups("default"), []);
-        assert.equal(await store.deleteGroup("default", "staff"), false);
-      });
-
-      it("putGroup inserts, replaces by realm and name, and listGroups orders by number", async () => {
-        const admins = group("default", "admins", 20, { privileges: ["Directory.Manage", "System.Read"] });
-        const staff = group("default", "staff", 10);
-        await store.putGroup(admins);
-        await store.putGroup(staff);
-        await store.putGroup(group("other", "staff", 10, { privileges: [] }));
-        assert.deepEqual(await store.getGroup("default", "admins"), admins);
-        assert.deepEqual(await store.listGroups("default"), [staff, admins]);
-        const changed = group("default", "staff", 30, { privileges: [] });
-        await store.putGroup(changed);
-        assert.deepEqual(await store.listGroups("default"), [admins, changed]);
-        assert.deepEqual(await store.getGroup("other", "staff"), group("other", "staff", 10, { privileges: [] }));
-      });
-
-      it("putGroup rejects another group's number in the same realm with ALREADY_EXISTS", async () => {
-        await store.putGroup(group("default", "staff", 10));
-        await rejectsWith(store.putGroup(group("default", "admins", 10)), "ALREADY_EXISTS");
-        assert.equal(await store.getGroup("default", "admins"), null);
-        assert.deepEqual(await store.listGroups("default"), [group("default", "staff", 10)]);
-      });
-
-      it("deleteGroup returns true once, then false", async () => {
-        await store.putGroup(group("default", "staff", 10));
-        await store.putGroup(group("default", "admins", 20));
-        assert.equal(await store.deleteGroup("default", "staff"), true);
-        assert.equal(await store.deleteGroup("default", "staff"), false);
-        assert.equal(await store.getGroup("default", "staff"), null);
-        assert.deepEqual(await store.listGroups("default"), [group("default", "admins", 20)]);
-      });
-    });
-
-    describe("tickets", () => {
-      it("takeTicket returns a stored ticket exactly once", async () => {
-        const t = ticket("d1");
-        const local = ticket("d2", { kind: "local", sessionKey: null });
-        await store.insertTicket(t);
-        await store.insertTicket(local);
-        assert.deepEqual(await store.takeTicket("d1", "clone", 5_000), t);
-        assert.equal(await store.takeTicket("d1", "clone", 5_000), null);
-        assert.deepEqual(await store.takeTicket("d2", "local", 5_000), local);
-      });
-
-      it("takeTicket of an unknown digest returns null", async () => {
-        assert.equal(await store.takeTicket("nope", "local", 0), null);
-      });
-
-      it("takeTicket gives the ticket to at most one of several concurrent callers", async () => {
-        await store.insertTicket(ticket("d1"));
-        const results = await Promise.all(Array.from({ length: 5 }, () => store.takeTicket("d1", "clone", 5_000)));
-        assert.equal(results.filter((r) => r !== null).length, 1);
-      });
-
-      it("insertTicket rejects a duplicate digest with ALREADY_EXISTS", async () => {
-        await store.insertTicket(ticket("d1"));
-        await rejectsWith(store.insertTicket(ticket("d1", { kind: "local", userName: "mallory" })), "ALREADY_EXISTS");
-        assert.deepEqual(await store.takeTicket("d1", "clone", 5_000), ticket("d1"));
-      });
-
-      it("takeTicket of the wrong kind returns null and leaves the ticket for its own kind", async () => {
-        await store.insertTicket(ticket("d1", { kind: "local", sessionKey: null }));
-        assert.equal(await store.takeTicket("d1", "clone", 5_000), null);
-        assert.deepEqual(
-          await store.takeTicket("d1", "local", 5_000),
-          ticket("d1", { kind: "local", sessionKey: null }),
-        );
-      });
-
-      it("takeTicket of an expired ticket (expiresAt <= now) returns null and deletes it", async () => {
-        await store.insertTicket(ticket("d1", { expiresAt: 10_000 }));
-        assert.equal(await store.takeTicket("d1", "clone", 10_000), null);
-        // Gone: even an earlier clock cannot take it any more.
-        assert.equal(await store.takeTicket("d1", "clone", 0), null);
-        assert.equal(await store.deleteExpiredTickets(Number.MAX_SAFE_INTEGER), 0);
-      });
-
-      it("takeTicket just before expiresAt still succeeds", async () => {
-        await store.insertTicket(ticket("d1", { expiresAt: 10_000 }));
-        assert.deepEqual(await store.takeTicket("d1", "clone", 9_999), ticket("d1", { expiresAt: 10_000 }));
-      });
-
-      it("deleteExpiredTickets deletes tickets with expiresAt <= now and returns how many", async () => {
-        await store.insertTicket(ticket("d1", { expiresAt: 100 }));
-        await store.insertTicket(ticket("d2", { expiresAt: 200 }));
-        await store.insertTicket(ticket("d3", { expiresAt: 300 }));
-        assert.equal(await store.deleteExpiredTickets(50), 0);
-        assert.equal(await store.deleteExpiredTickets(200), 2);
-        assert.equal(await store.deleteExpiredTickets(200), 0);
-        assert.equal(await store.takeTicket("d2", "clone", 0), null);
-        assert.deepEqual(await store.takeTicket("d3", "clone", 0), ticket("d3", { expiresAt: 300 }));
-      });
-    });
-
-    describe("settings and audit", () => {
-      it("getSetting returns null for an absent setting", async () => {
-        assert.equal(await store.getSetting("service-message"), null);
-      });
-
-      it("putSetting round-trips JSON values and replaces the previous value", async () => {
-        const message = {
-          text: "Maintenance at 18:00",
-          byLocale: { de: "Wartung um 18:00" },
-          updatedAt: 5,
-          updatedBy: null,
-        };
-        await store.putSetting("service-message", message);
-        await store.putSetting("host-guid", "6f1c0e0e-7a52-4c1b-9f55-2d8c1c7d0a11");
-        await store.putSetting("numbers", [1, 2.5, { nested: [true, false, null] }]);
-        assert.deepEqual(await store.getSetting("service-message"), message);
-        assert.equal(await store.getSetting("host-guid"), "6f1c0e0e-7a52-4c1b-9f55-2d8c1c7d0a11");
-        assert.deepEqual(await store.getSetting("numbers"), [1, 2.5, { nested: [true, false, null] }]);
-        await store.putSetting("host-guid", { replaced: true });
-        assert.deepEqual(await store.getSetting("host-guid"), { replaced: true });
-      });
-
-      it("listAudit of an empty log returns an empty list", async () => {
-        assert.deepEqual(await store.listAudit(null, 10), []);
-      });
-
-      it("appendAudit stores entries that listAudit returns in order with increasing ids", async () => {
-        const entries = [
-          audit(1),
-          audit(2, { type: "terminated", actor: "root", protocol: null, detail: null }),
-          audit(3, { type: "message-updated", realm: null, userName: null, sessionKey: null, ipAddress: null }),
-        ];
-        for (const e of entries) await store.appendAudit(e);
-        const listed = await store.listAudit(null, 10);
-        assert.equal(listed.length, 3);
-        for (let i = 0; i < listed.length; i++) {
-          const { id, ...rest } = listed[i] as AuditEntry;
-          assert.equal(typeof id, "number");
-          assert.deepEqual(rest, entries[i]);
-          if (i > 0) assert.ok((id as number) > (listed[i - 1]?.id as number));
-        }
-      });
-
-      it("appendAudit ignores a given id: the store assigns its own", async () => {
-        await store.appendAudit({ ...audit(1), id: 7 });
-        await store.appendAudit({ ...audit(2), id: 7 });
-        const ids = (await store.listAudit(null, 10)).map((e) => e.id);
-        assert.equal(ids.length, 2);
-        assert.notEqual(ids[0], ids[1]);
-      });
-
-      it("listAudit pages with after and limit through several pages", async () => {
-        for (let at = 1; at <= 7; at++) await store.appendAudit(audit(at));
-        const seen: number[] = [];
-        let after: number | null = null;
-        for (let i = 0; i < 10; i++) {
-          const page: AuditEntry[] = await store.listAudit(after, 3);
-          assert.ok(page.length <= 3);
-          if (page.length === 0) break;
-          seen.push(...page.map((e) => e.at));
-          after = page[page.length - 1]?.id as number;
-        }
-        assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7]);
-        assert.deepEqual(await store.listAudit(after, 3), []);
-      });
-    });
-
-    describe("lifecycle", () => {
-      it("close is idempotent", async () => {
-        await store.close();
-        await store.close();
       });
     });
   });

@@ -1,26 +1,15 @@
 /**
- * The storage contract: the file every driver author reads.
+ * The store contract, part one: sessions and their attributes.
  *
  * A store stores and fetches; it never decides policy. Liveness, privileges, limits and events are the
- * engine's (`src/core/`). Times are absolute epoch milliseconds passed in by the caller; a store never
- * reads the wall clock for a decision. Absence is a value (`null`, `false`), not an exception.
- * Backend failures reject with `SessionError("STORE_UNAVAILABLE")` carrying the backend error as
- * `cause`. Every driver passes the one shared suite in `test/store/contract.ts`.
+ * engine's. Times are absolute epoch milliseconds passed in by the caller; a store never reads the wall
+ * clock for a decision. Absence is a value (`null`, `false`), not an exception. Backend failures reject
+ * with `SessionError("STORE_UNAVAILABLE")` carrying the backend error as `cause`.
  *
  * @module
  */
 
-import type {
-  ActivityDelta,
-  AuditEntry,
-  Group,
-  Protocol,
-  Realm,
-  SessionRecord,
-  TicketKind,
-  TicketRecord,
-  User,
-} from "../core/types.ts";
+import type { ActivityDelta, Protocol, SessionRecord } from "../types.ts";
 
 /** Filter for listing sessions. Every given field must match. */
 export interface SessionFilter {
@@ -60,13 +49,7 @@ export type PutAttributeResult = "ok" | "no-session" | "limit";
 /** One attribute to write: name and value. */
 export type AttributeEntry = readonly [name: string, value: string];
 
-export type StoreDriverName = "memory" | "sqlite" | "redis" | "postgres";
-
-export interface Store {
-  readonly driver: StoreDriverName;
-
-  // --- Sessions --------------------------------------------------------------------------------
-
+export interface SessionStore {
   /**
    * Hands out the next session number: strictly increasing for the life of the store (it survives
    * restarts on durable drivers) and never reused. Atomic across concurrent callers.
@@ -82,10 +65,10 @@ export interface Store {
   /** The session whose secret has this digest, or null. Does not judge liveness. */
   getSessionByDigest(secretDigest: string): Promise<SessionRecord | null>;
 
-  /** The session with this public key, or null. */
+  /** The session with this public key, or null. Does not judge liveness. */
   getSessionByKey(key: string): Promise<SessionRecord | null>;
 
-  /** The session with this public number, or null. */
+  /** The session with this public number, or null. Does not judge liveness. */
   getSessionByNumber(number: number): Promise<SessionRecord | null>;
 
   /**
@@ -126,8 +109,6 @@ export interface Store {
   /** Number of sessions matching the filter. */
   countSessions(filter: SessionFilter): Promise<number>;
 
-  // --- Session attributes ------------------------------------------------------------------------
-
   /** The value, or null when the attribute or the session is absent. */
   getAttribute(sessionKey: string, name: string): Promise<string | null>;
 
@@ -147,65 +128,4 @@ export interface Store {
 
   /** All attributes of a session (empty when it has none or does not exist). */
   listAttributes(sessionKey: string): Promise<Record<string, string>>;
-
-  // --- Directory ----------------------------------------------------------------------------------
-
-  getRealm(name: string): Promise<Realm | null>;
-  getRealmById(id: string): Promise<Realm | null>;
-  /** Realms ordered by name. */
-  listRealms(): Promise<Realm[]>;
-  /** Inserts or replaces by name. Rejects with `ALREADY_EXISTS` when another realm has the same id. */
-  putRealm(realm: Realm): Promise<void>;
-
-  getUser(realm: string, name: string): Promise<User | null>;
-  getUserByNumber(realm: string, number: number): Promise<User | null>;
-  /** Users of a realm, ordered by number. */
-  listUsers(realm: string): Promise<User[]>;
-  /**
-   * Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` when another user of the realm
-   * has the same number.
-   */
-  putUser(user: User): Promise<void>;
-  /** True when a user was deleted. Does not touch sessions: the engine ends them. */
-  deleteUser(realm: string, name: string): Promise<boolean>;
-
-  getGroup(realm: string, name: string): Promise<Group | null>;
-  /** Groups of a realm, ordered by number. */
-  listGroups(realm: string): Promise<Group[]>;
-  /** Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` on a duplicate number. */
-  putGroup(group: Group): Promise<void>;
-  deleteGroup(realm: string, name: string): Promise<boolean>;
-
-  // --- Tickets ------------------------------------------------------------------------------------
-
-  /** Stores a ticket. Rejects with `ALREADY_EXISTS` on a duplicate digest. */
-  insertTicket(ticket: TicketRecord): Promise<void>;
-
-  /**
-   * Consumes a ticket atomically: deletes it and returns it when it exists, has this kind and
-   * `expiresAt > now`; otherwise returns null (an expired ticket is deleted too). Of several
-   * concurrent callers at most one gets the ticket.
-   */
-  takeTicket(digest: string, kind: TicketKind, now: number): Promise<TicketRecord | null>;
-
-  /** Deletes tickets with `expiresAt <= now`; returns how many. */
-  deleteExpiredTickets(now: number): Promise<number>;
-
-  // --- Settings and audit -------------------------------------------------------------------------
-
-  /** A small JSON-serialisable server-wide value (service message, host GUID), or null. */
-  getSetting(name: string): Promise<unknown>;
-  putSetting(name: string, value: unknown): Promise<void>;
-
-  /** Appends an audit entry; the store assigns increasing ids. */
-  appendAudit(entry: AuditEntry): Promise<void>;
-
-  /** Audit entries with `id > after`, ascending, at most `limit`. */
-  listAudit(after: number | null, limit: number): Promise<AuditEntry[]>;
-
-  /** Releases connections and handles. Idempotent. */
-  close(): Promise<void>;
 }
-
-/** Text form of a binding as stored, so drivers can select by prefix. */
-export { bindingFromText, bindingToText } from "../core/binding.ts";

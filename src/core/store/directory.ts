@@ -1,0 +1,44 @@
+/**
+ * The store contract, part two: the directory of realms, users and groups.
+ *
+ * Names are unique within their scope (realms globally, users and groups per realm); so are realm ids
+ * and user and group numbers. Records handed out are copies: changing one changes nothing stored.
+ *
+ * @module
+ */
+
+import type { Group, Realm, User } from "../types.ts";
+
+export interface DirectoryStore {
+  /** The realm with this name, or null. */
+  getRealm(name: string): Promise<Realm | null>;
+  /** The realm with this id (a lowercase GUID), or null. */
+  getRealmById(id: string): Promise<Realm | null>;
+  /** Realms ordered by name. */
+  listRealms(): Promise<Realm[]>;
+  /** Inserts or replaces by name. Rejects with `ALREADY_EXISTS` when another realm has the same id. */
+  putRealm(realm: Realm): Promise<void>;
+
+  /** The user of a realm with this name, or null. */
+  getUser(realm: string, name: string): Promise<User | null>;
+  /** The user of a realm with this number, or null. */
+  getUserByNumber(realm: string, number: number): Promise<User | null>;
+  /** Users of a realm, ordered by number. */
+  listUsers(realm: string): Promise<User[]>;
+  /**
+   * Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` when another user of the realm
+   * has the same number.
+   */
+  putUser(user: User): Promise<void>;
+  /** True when a user was deleted. Does not touch sessions: the engine ends them. */
+  deleteUser(realm: string, name: string): Promise<boolean>;
+
+  /** The group of a realm with this name, or null. */
+  getGroup(realm: string, name: string): Promise<Group | null>;
+  /** Groups of a realm, ordered by number. */
+  listGroups(realm: string): Promise<Group[]>;
+  /** Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` on a duplicate number. */
+  putGroup(group: Group): Promise<void>;
+  /** True when a group was deleted. */
+  deleteGroup(realm: string, name: string): Promise<boolean>;
+}

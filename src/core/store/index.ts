@@ -1,0 +1,19 @@
+/**
+ * The storage contract (see `contract.ts`), re-exported from one place.
+ *
+ * @module
+ */
+
+export type { Store, StoreDriverName } from "./contract.ts";
+export type { DirectoryStore } from "./directory.ts";
+export type {
+  AttributeEntry,
+  AttributeLimits,
+  PutAttributeResult,
+  SessionFilter,
+  SessionPage,
+  SessionPatch,
+  SessionStore,
+} from "./sessions.ts";
+export type { AuditStore, SettingsStore } from "./settings.ts";
+export type { TicketStore } from "./tickets.ts";
