@@ -63,8 +63,21 @@ export interface RealmConfig {
 }
 
 export interface SessionLimits {
-  /** How often buffered activity is written to the store, in ms. @default 1000 */
+  /** How often buffered activity is looked at and written when due, in ms. @default 1000 */
   activityFlushMs: number;
+  /**
+   * The most a session's stored `lastActiveAt` may lag behind its activity, in seconds: each session's
+   * tolerance is the smaller of this and a twentieth of its idle timeout, never below
+   * `activityFlushMs`. It is also the most idle-timer progress a `kill -9` can lose. @default 60
+   */
+  activityToleranceSeconds: number;
+  /** Most sessions the engine's hot-session cache holds; 0 turns it off. @default 100000 */
+  sessionCacheEntries: number;
+  /**
+   * How long a cached session is served without reading the store again when other nodes share the
+   * store, in ms (their changes normally arrive at once as notifications). @default 1000
+   */
+  sessionCacheStalenessMs: number;
   /** How often the sweeper removes expired sessions, in ms. @default 1000 */
   sweepIntervalMs: number;
   /** Lifetime of a local ticket, in seconds. @default 60 */
@@ -112,6 +125,9 @@ export interface Config {
 
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   activityFlushMs: 1000,
+  activityToleranceSeconds: 60,
+  sessionCacheEntries: 100_000,
+  sessionCacheStalenessMs: 1000,
   sweepIntervalMs: 1000,
   localTicketTtlSeconds: 60,
   cloneTicketTtlSeconds: 60,
@@ -305,7 +321,10 @@ export function parseConfig(value: unknown): Config {
     const names = Object.keys(DEFAULT_SESSION_LIMITS) as (keyof SessionLimits)[];
     checkKnownSettings(sessions, "sessions", names);
     for (const name of names) {
-      if (sessions[name] !== undefined) config.sessions[name] = integerSetting(sessions[name], `sessions.${name}`, 1);
+      // Only the cache may be turned off with 0; every other limit is at least 1.
+      const least = name === "sessionCacheEntries" ? 0 : 1;
+      if (sessions[name] !== undefined)
+        config.sessions[name] = integerSetting(sessions[name], `sessions.${name}`, least);
     }
   }
 

@@ -6,30 +6,40 @@
  * through a `PasswordHasher` and reaches files only through `EnginePorts`. Front doors call
  * `engine.call(op, context, input)`; applications can embed it the same way.
  *
+ * The hot path (who am I, on every request an application validates) reads the session from the
+ * hot-session cache (`session-cache.ts`, kept exact by `cached-store.ts`) and records the call in the
+ * activity buffer (`activity.ts`), which writes to the store once per session per tolerance, not per
+ * request. With a shared store (several nodes), cached sessions are trusted for a bounded time and no
+ * session is ended as idle within its grace (`session.ts`).
+ *
  * @module
  */
 
 import { randomUUID } from "node:crypto";
 import { createActivityBuffer } from "./activity.ts";
 import { bindingPrefix } from "./binding.ts";
+import { withSessionCache } from "./cached-store.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./config.ts";
+import { createDirectoryCache } from "./directory-cache.ts";
 import { SessionError } from "./errors.ts";
 import { createEventBus, END_REASONS, type EventBus, type SessionEvent } from "./events.ts";
-import type { BindingRequest, CallContext, Caller, EnginePorts, OpContext, Operation } from "./operation.ts";
+import type {
+  BindingRequest,
+  CallContext,
+  Caller,
+  EnginePorts,
+  LiveSessions,
+  OpContext,
+  Operation,
+} from "./operation.ts";
 import { createArgon2Hasher, createDecoyHash, type PasswordHasher } from "./password.ts";
-import { ALL_PRIVILEGES, effectivePrivileges, type Privilege, requirePrivilege } from "./privileges.ts";
+import { ALL_PRIVILEGES, effectivePrivileges, requirePrivilege } from "./privileges.ts";
 import { digestSecret, serviceTicketDigest } from "./secrets.ts";
-import { expiryReason } from "./session.ts";
+import { type ActivityPolicy, expiryReason, idleGraceMs } from "./session.ts";
+import { createSessionCache, type SessionCacheStats } from "./session-cache.ts";
 import type { Store } from "./store/index.ts";
-import {
-  type ActivityDelta,
-  DEFAULT_REALM_ID,
-  type EndReason,
-  type Realm,
-  type SessionRecord,
-  type User,
-} from "./types.ts";
+import type { ActivityDelta, EndReason, SessionRecord, User } from "./types.ts";
 
 /** The subset of a pino logger the engine uses. */
 export interface EngineLogger {
@@ -77,8 +87,20 @@ export interface Engine {
   openConnection(): string;
   /** Forgets a connection and ends every session bound to it (`connection-closed`). */
   closeConnection(connectionId: string): Promise<void>;
-  /** Writes buffered activity to the store now. */
-  flush(): Promise<void>;
+  /**
+   * Writes the activity that is due to the store now (all of it with `everything`); false when some
+   * could not be written (it is kept for the next flush).
+   */
+  flush(everything?: boolean): Promise<boolean>;
+  /**
+   * Forgets what this node holds of a session that another node changed or ended (the entry point for
+   * a shared store's notifications): its next use reads the store.
+   */
+  invalidateSession(key: string): void;
+  /** Forgets every cached session, for when notifications may have been missed (a reconnect). */
+  invalidateAllSessions(): void;
+  /** What the engine holds in memory now, and how much activity it has written. */
+  stats(): EngineStats;
   /** Removes expired sessions and tickets now; returns the number of sessions removed. */
   sweep(): Promise<number>;
   /** Removes bound sessions a previous process of this node left behind, then starts the timers. */
@@ -87,7 +109,16 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-const DIRECTORY_CACHE_MS = 1000;
+export interface EngineStats {
+  /** Sessions with activity held in memory, not yet (or no longer) worth writing. */
+  activityBuffered: number;
+  /** Session rows written by activity flushes since the engine started. */
+  activityRowsWritten: number;
+  /** Activity flushes that wrote at least one row. */
+  activityWrites: number;
+  cache: SessionCacheStats;
+}
+
 const SWEEP_BATCH = 500;
 /** Sessions whose activity is written in one store call; small enough to keep each call short. */
 const FLUSH_BATCH = 200;
@@ -104,7 +135,7 @@ const AUDITED: ReadonlySet<SessionEvent["type"]> = new Set<SessionEvent["type"]>
 ]);
 
 export function createEngine(options: EngineOptions): Engine {
-  const store = options.store;
+  const backing = options.store;
   const clock = options.clock ?? systemClock;
   const hasher = options.hasher ?? createArgon2Hasher();
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
@@ -112,18 +143,28 @@ export function createEngine(options: EngineOptions): Engine {
   const ports = options.ports ?? {};
   const log = options.log ?? noopLogger;
   const events = createEventBus((error) => log.error({ err: error }, "An event listener failed"));
-  const activity = createActivityBuffer();
+  const policy: ActivityPolicy = {
+    toleranceCapMs: limits.activityToleranceSeconds * 1000,
+    flushMs: limits.activityFlushMs,
+  };
+  // Alone on its store, this node's buffer holds all activity there is: judgments are exact. With
+  // other nodes, any of them may hold activity it has not written yet (see session.ts).
+  const shared = backing.shared;
+  const activity = createActivityBuffer(policy);
+  const cache = createSessionCache({
+    maxEntries: limits.sessionCacheEntries,
+    stalenessMs: shared ? limits.sessionCacheStalenessMs : null,
+  });
+  const store = withSessionCache(backing, cache, clock);
+  const directory = createDirectoryCache(store, clock);
   const openConnections = new Set<string>();
   let decoy: Promise<string> | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweeping: Promise<number> | undefined;
-  let flushing: Promise<void> | undefined;
-
-  // Users and groups are read on every authenticated call; a short cache keeps that off the store.
-  // Changes made through the engine clear it; changes made by another process show within a second.
-  const userCache = new Map<string, { user: User | null; privileges: Set<Privilege>; at: number }>();
-  const realmCache = new Map<string, { realm: Realm | null; at: number }>();
+  let flushing: Promise<boolean> | undefined;
+  let activityRowsWritten = 0;
+  let activityWrites = 0;
 
   if (options.audit !== false) {
     events.subscribe((event) => {
@@ -144,50 +185,8 @@ export function createEngine(options: EngineOptions): Engine {
     });
   }
 
-  async function realmByName(name: string): Promise<Realm | null> {
-    const now = clock.now();
-    const cached = realmCache.get(name);
-    if (cached && now - cached.at < DIRECTORY_CACHE_MS) return cached.realm;
-    const realm = await store.getRealm(name);
-    // Only realms that exist are cached: names of missing ones come from callers (an httpkom
-    // `server_id` in a URL) and caching each would let the cache grow without bound.
-    if (realm) realmCache.set(name, { realm, at: now });
-    else realmCache.delete(name);
-    return realm;
-  }
-
-  let defaultRealmCache: { realm: Realm; at: number } | undefined;
-
-  /** The realm with the all-zero id, or the first: read as often as realms are, so cached alike. */
-  async function defaultRealm(): Promise<Realm> {
-    const now = clock.now();
-    if (defaultRealmCache && now - defaultRealmCache.at < DIRECTORY_CACHE_MS) return defaultRealmCache.realm;
-    const realm = (await store.getRealmById(DEFAULT_REALM_ID)) ?? (await store.listRealms())[0];
-    if (!realm) throw new SessionError("NOT_FOUND", "No realm is configured.");
-    defaultRealmCache = { realm, at: now };
-    return realm;
-  }
-
-  async function privilegesOf(user: User | null): Promise<Set<Privilege>> {
-    if (!user) return effectivePrivileges(null, () => []);
-    const groups = new Map<string, readonly Privilege[]>();
-    for (const name of user.groups) {
-      const group = await store.getGroup(user.realm, name);
-      groups.set(name, group?.privileges ?? []);
-    }
-    return effectivePrivileges(user, (name) => groups.get(name) ?? []);
-  }
-
-  async function userWithPrivileges(realm: string, name: string) {
-    const now = clock.now();
-    const cacheKey = `${realm}\u0000${name}`;
-    const cached = userCache.get(cacheKey);
-    if (cached && now - cached.at < DIRECTORY_CACHE_MS) return cached;
-    const user = await store.getUser(realm, name);
-    const entry = { user, privileges: await privilegesOf(user), at: now };
-    userCache.set(cacheKey, entry);
-    return entry;
-  }
+  /** How long past its idle deadline a session may still be alive elsewhere: none when alone. */
+  const graceOf = (session: SessionRecord) => (shared ? idleGraceMs(session.idleTimeoutMs, policy) : 0);
 
   function emit(type: SessionEvent["type"], session: SessionRecord | null, extra: Partial<SessionEvent> = {}): void {
     events.emit({
@@ -216,7 +215,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   /** Why a stored session is no longer live, or null while it is. */
   function deathReason(session: SessionRecord, now: number): EndReason | null {
-    const timers = expiryReason(session, now);
+    const timers = expiryReason(session, now, graceOf(session));
     if (timers) return timers;
     const binding = session.binding;
     if (binding?.kind === "connection" && binding.node === nodeId && !openConnections.has(binding.connection)) {
@@ -256,7 +255,7 @@ export function createEngine(options: EngineOptions): Engine {
     let user: User | null = null;
     let privileges = effectivePrivileges(null, () => []);
     if (session.userName !== null) {
-      const entry = await userWithPrivileges(session.realm, session.userName);
+      const entry = await directory.user(session.realm, session.userName);
       if (!entry.user || entry.user.disabled) {
         await endSession(session.key, "terminated", "The user was deleted or disabled.");
         return anonymous(context);
@@ -265,7 +264,8 @@ export function createEngine(options: EngineOptions): Engine {
       privileges = entry.privileges;
     }
     if (record) {
-      activity.record(session.key, now);
+      activity.record(stored, now);
+      // `session` is the buffer's own copy: counting this call in it changes nothing shared.
       session.lastActiveAt = Math.max(session.lastActiveAt, now);
       session.callCount += 1;
     }
@@ -274,7 +274,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   async function authenticate(context: CallContext): Promise<Caller> {
     if (context.trusted) return { context, session: null, user: null, privileges: new Set(ALL_PRIVILEGES) };
-    if (context.realm !== undefined && !(await realmByName(context.realm))) {
+    if (context.realm !== undefined && !(await directory.realm(context.realm))) {
       throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: context.realm } });
     }
     let stored = context.secret ? await store.getSessionByDigest(digestSecret(context.secret)) : null;
@@ -298,6 +298,37 @@ export function createEngine(options: EngineOptions): Engine {
     return caller.byServiceTicket && fresh.session ? { ...fresh, byServiceTicket: true } : fresh;
   }
 
+  /** A stored session as it is now: buffered activity merged, or null (after ending it) once dead. */
+  async function judged(stored: SessionRecord | null): Promise<SessionRecord | null> {
+    if (!stored) return null;
+    const session = activity.merge(stored);
+    const reason = deathReason(session, clock.now());
+    if (!reason) return session;
+    await endSession(session.key, reason);
+    return null;
+  }
+
+  const sessions: LiveSessions = {
+    async find(lookup) {
+      if ("key" in lookup) return judged(await store.getSessionByKey(lookup.key));
+      if ("number" in lookup) return judged(await store.getSessionByNumber(lookup.number));
+      return judged(await store.getSessionByDigest(lookup.digest));
+    },
+    async list(filter, after, limit) {
+      const page = await store.listSessions(filter, after, limit);
+      const live: SessionRecord[] = [];
+      for (const stored of page.sessions) {
+        const session = await judged(stored);
+        if (session) live.push(session);
+      }
+      return { sessions: live, nextAfter: page.nextAfter };
+    },
+    async update(key, patch) {
+      const updated = await store.updateSession(key, patch);
+      return updated ? activity.merge(updated) : null;
+    },
+  };
+
   function context(caller: Caller): OpContext {
     return {
       store,
@@ -308,13 +339,14 @@ export function createEngine(options: EngineOptions): Engine {
       nodeId,
       caller,
       ports,
+      sessions,
       async realm(name) {
-        const realm = await realmByName(name);
+        const realm = await directory.realm(name);
         if (!realm) throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: name } });
         return realm;
       },
-      defaultRealm,
-      privilegesOf,
+      defaultRealm: directory.defaultRealm,
+      privilegesOf: directory.privilegesOf,
       binding(request: BindingRequest) {
         if (request === "none") return null;
         if (request === "server") {
@@ -330,16 +362,8 @@ export function createEngine(options: EngineOptions): Engine {
         return { kind: "connection", node: nodeId, connection };
       },
       endSession: (key, reason, detail) => endSession(key, reason, detail, actorOf(caller)),
-      async live(stored) {
-        if (!stored) return null;
-        const session = activity.merge(stored);
-        const reason = deathReason(session, clock.now());
-        if (!reason) return session;
-        await endSession(session.key, reason);
-        return null;
-      },
-      recordUserActivity(key) {
-        activity.record(key, clock.now(), true);
+      recordUserActivity(session) {
+        activity.recordUserActive(session, clock.now());
       },
       emit,
       decoyHash() {
@@ -369,18 +393,15 @@ export function createEngine(options: EngineOptions): Engine {
     checkServiceTicketUse(caller, op.serviceTicket === true);
     const parsed = op.parse(input);
     const result = await op.run(context(caller), parsed);
-    if (op.name.startsWith("directory.")) {
-      userCache.clear();
-      realmCache.clear();
-      defaultRealmCache = undefined;
-    }
+    if (op.name.startsWith("directory.")) directory.clear();
     return result;
   }
 
-  async function flush(): Promise<void> {
-    if (flushing !== undefined) return flushing;
-    const deltas = activity.drain();
-    if (deltas.length === 0) return;
+  async function flush(everything = false): Promise<boolean> {
+    // One flush at a time: a second caller waits for the running one, then writes what is left.
+    while (flushing !== undefined) await flushing.catch(() => false);
+    const deltas = activity.drain(clock.now(), everything);
+    if (deltas.length === 0) return true;
     flushing = writeActivity(deltas).finally(() => {
       flushing = undefined;
     });
@@ -389,33 +410,40 @@ export function createEngine(options: EngineOptions): Engine {
 
   /**
    * Writes activity in small batches and lets other work run between them: one large synchronous
-   * write (SQLite) would stall every request for its whole length, once per flush.
+   * write (SQLite) would stall every request for its whole length. Each batch is written to the backing
+   * store, then shown in the cache and settled in the buffer in one synchronous step, so no reader ever
+   * counts a call twice or not at all.
    */
-  async function writeActivity(deltas: ActivityDelta[]): Promise<void> {
+  async function writeActivity(deltas: ActivityDelta[]): Promise<boolean> {
     for (let start = 0; start < deltas.length; start += FLUSH_BATCH) {
       const batch = deltas.slice(start, start + FLUSH_BATCH);
       try {
-        await store.applyActivity(batch);
-        activity.settle(batch);
+        await backing.applyActivity(batch);
       } catch (error) {
-        activity.restore(deltas.slice(start));
+        activity.restore(deltas.slice(start), clock.now());
         log.error({ err: error }, "Could not write session activity; will retry");
-        return;
+        return false;
       }
+      cache.applyActivity(batch);
+      activity.settle(batch);
+      activityRowsWritten += batch.length;
       if (start + FLUSH_BATCH < deltas.length) await new Promise((resolve) => setImmediate(resolve));
     }
+    activityWrites += 1;
+    return true;
   }
 
   async function sweepOnce(): Promise<number> {
-    // Buffered activity goes to the store first, so the store's deadlines are the true ones.
-    await flush();
+    // Activity due for writing goes to the store first, so that the store's idle deadlines are never
+    // earlier than this node knows them to be. If it cannot be written, no session is taken now.
+    if (!(await flush())) return 0;
     const now = clock.now();
     let removed = 0;
     for (;;) {
-      const expired = await store.takeExpiredSessions(now, SWEEP_BATCH);
+      const expired = await store.takeExpiredSessions(now, SWEEP_BATCH, shared ? policy : undefined);
       for (const session of expired) {
         activity.forget(session.key);
-        emit(expiryReason(session, now) ?? "expired-idle", session);
+        emit(expiryReason(session, now, graceOf(session)) ?? "expired-idle", session);
       }
       removed += expired.length;
       if (expired.length < SWEEP_BATCH) break;
@@ -459,6 +487,15 @@ export function createEngine(options: EngineOptions): Engine {
     },
     flush,
     sweep,
+    invalidateSession(key) {
+      cache.drop(key);
+    },
+    invalidateAllSessions() {
+      cache.dropAll();
+    },
+    stats() {
+      return { activityBuffered: activity.size, activityRowsWritten, activityWrites, cache: cache.stats() };
+    },
     async start() {
       await endBound(bindingPrefix("connection", nodeId), "connection-closed");
       await endBound(bindingPrefix("server", nodeId), "disposed");
@@ -471,7 +508,7 @@ export function createEngine(options: EngineOptions): Engine {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
       await sweeping?.catch(() => {});
-      await flush();
+      await flush(true);
       await endBound(bindingPrefix("server", nodeId), "disposed");
     },
   };

@@ -13,7 +13,7 @@ import type { SessionLimits } from "./config.ts";
 import type { EventBus, SessionEvent } from "./events.ts";
 import type { PasswordHasher } from "./password.ts";
 import type { Privilege } from "./privileges.ts";
-import type { Store } from "./store/index.ts";
+import type { SessionFilter, SessionPage, SessionPatch, Store } from "./store/index.ts";
 import type { Binding, EndReason, Protocol, Realm, SessionRecord, User } from "./types.ts";
 
 /** Facts a front door knows about the caller of one request. */
@@ -57,9 +57,50 @@ export interface Caller {
 /** Where a new session's life is tied to, as an operation input. */
 export type BindingRequest = "none" | "connection" | "server";
 
+/** How an operation names one session. */
+export type SessionLookup = { key: string } | { number: number } | { digest: string };
+
+/**
+ * The one way operations read and change sessions: every session they get is live now, with this
+ * node's buffered activity merged. A session whose timers or binding have ended it is ended (with its
+ * event) when it is met, and comes back as null or is left out.
+ */
+export interface LiveSessions {
+  /** The session, live now, or null. */
+  find(lookup: SessionLookup): Promise<SessionRecord | null>;
+  /**
+   * Sessions matching the filter with `number > after`, ascending, at most `limit`, each live now; the
+   * dead ones met are ended and left out, so a page may hold fewer than `limit`.
+   */
+  list(filter: SessionFilter, after: number | null, limit: number): Promise<SessionPage>;
+  /** Changes fields of a session; answers it as it is now, or null when it no longer exists. */
+  update(key: string, patch: SessionPatch): Promise<SessionRecord | null>;
+}
+
+/**
+ * The store as operations see it: sessions are read and changed through `OpContext.sessions` and ended
+ * through `OpContext.endSession`, never directly, so that nothing reads an expired session by
+ * forgetting to judge it, and every ending is announced.
+ */
+export type OpStore = Omit<
+  Store,
+  | "getSessionByDigest"
+  | "getSessionByKey"
+  | "getSessionByNumber"
+  | "updateSession"
+  | "takeSession"
+  | "listSessions"
+  | "applyActivity"
+  | "takeExpiredSessions"
+  | "takeSessionsByBinding"
+  | "close"
+>;
+
 /** What operations work with. Created by the engine for each call. */
 export interface OpContext {
-  readonly store: Store;
+  readonly store: OpStore;
+  /** Sessions, read and changed live (see `LiveSessions`). */
+  readonly sessions: LiveSessions;
   readonly clock: Clock;
   readonly limits: SessionLimits;
   readonly hasher: PasswordHasher;
@@ -78,13 +119,8 @@ export interface OpContext {
   binding(request: BindingRequest): Binding | null;
   /** Ends a session for a reason: deletes it, forgets its activity and emits the event. False if already gone. */
   endSession(key: string, reason: EndReason, detail?: string): Promise<boolean>;
-  /**
-   * A stored session as it is now: buffered activity merged, or null (after ending it) when its
-   * timers or binding have ended it.
-   */
-  live(session: SessionRecord | null): Promise<SessionRecord | null>;
-  /** Records the explicit "user is active" signal for a session (buffered like any activity). */
-  recordUserActivity(key: string): void;
+  /** Records the explicit "user is active" signal for the caller's session (buffered like any activity). */
+  recordUserActivity(session: SessionRecord): void;
   /** Emits an event about a session (or about none). */
   emit(type: SessionEvent["type"], session: SessionRecord | null, extra?: Partial<SessionEvent>): void;
   /** A password hash to verify against when the user is unknown, so timing reveals nothing. */

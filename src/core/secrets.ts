@@ -11,6 +11,7 @@
  * @module
  */
 
+import * as crypto from "node:crypto";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 
 export type SecretFormat = "base64url" | "uuid" | "hex40" | "hex32" | "agent";
@@ -31,8 +32,15 @@ export function generateSecret(format: SecretFormat): string {
   }
 }
 
+/**
+ * `crypto.hash` (Node 20.12 and later) digests a short string in a third of the time of a `Hash`
+ * object, and this runs on every request; older Node 20 releases fall back to `createHash`.
+ */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+
 /** SHA-256 of a secret, lowercase hex: the only form in which secrets are stored. */
 export function digestSecret(secret: string): string {
+  if (oneShotHash) return oneShotHash("sha256", secret, "hex");
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 

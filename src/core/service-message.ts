@@ -12,7 +12,7 @@ export const SERVICE_MESSAGE_SETTING = "serviceMessage";
 
 export const EMPTY_SERVICE_MESSAGE: ServiceMessage = { text: "", byLocale: {}, updatedAt: null, updatedBy: null };
 
-export async function readServiceMessage(store: Store): Promise<ServiceMessage> {
+export async function readServiceMessage(store: Pick<Store, "getSetting">): Promise<ServiceMessage> {
   const stored = (await store.getSetting(SERVICE_MESSAGE_SETTING)) as ServiceMessage | null;
   return stored ?? { ...EMPTY_SERVICE_MESSAGE };
 }

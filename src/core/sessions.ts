@@ -141,7 +141,23 @@ export async function insertSession(ctx: OpContext, record: SessionRecord): Prom
 export async function checkSessionCap(ctx: OpContext, realm: Realm, userName: string): Promise<void> {
   const cap = realm.maxSessionsPerUser;
   if (cap === null || realm.maxSessionsPolicy !== "deny") return;
-  if ((await ctx.store.countSessions({ realm: realm.name, userName })) >= cap) throw capExceeded(cap);
+  const filter = { realm: realm.name, userName };
+  if ((await ctx.store.countSessions(filter)) < cap) return;
+  // The count may hold sessions that have just expired and are not swept yet: judge them before
+  // refusing. This reads only the user's sessions, and only on a login at the cap.
+  if ((await countLive(ctx, filter)) >= cap) throw capExceeded(cap);
+}
+
+/** How many sessions match the filter and are live now (the dead ones met are ended). */
+async function countLive(ctx: OpContext, filter: { realm: string; userName: string }): Promise<number> {
+  let live = 0;
+  let after: number | null = null;
+  do {
+    const page = await ctx.sessions.list(filter, after, 500);
+    live += page.sessions.length;
+    after = page.nextAfter;
+  } while (after !== null);
+  return live;
 }
 
 function capExceeded(cap: number): SessionError {
@@ -163,20 +179,22 @@ export async function enforceSessionCap(
   const cap = realm.maxSessionsPerUser;
   if (cap === null || session.userName === null) return;
   const filter = { realm: realm.name, userName: session.userName };
-  const count = await ctx.store.countSessions(filter);
-  if (count <= cap) return;
-  if (realm.maxSessionsPolicy === "deny") {
-    if (createdForLogin) await ctx.endSession(session.key, "evicted", "Over the realm's limit of sessions per user.");
-    else await ctx.store.updateSession(session.key, { userName: null, loginAt: null, impersonatedBy: null });
-    throw capExceeded(cap);
-  }
+  if ((await ctx.store.countSessions(filter)) <= cap) return;
+  // Over the cap by the count: judge each session (some may have just expired) before acting.
   const others: SessionRecord[] = [];
   let after: number | null = null;
   do {
-    const page = await ctx.store.listSessions(filter, after, 500);
+    const page = await ctx.sessions.list(filter, after, 500);
     others.push(...page.sessions.filter((s) => s.key !== session.key));
     after = page.nextAfter;
   } while (after !== null);
+  const count = others.length + 1;
+  if (count <= cap) return;
+  if (realm.maxSessionsPolicy === "deny") {
+    if (createdForLogin) await ctx.endSession(session.key, "evicted", "Over the realm's limit of sessions per user.");
+    else await ctx.sessions.update(session.key, { userName: null, loginAt: null, impersonatedBy: null });
+    throw capExceeded(cap);
+  }
   others.sort((a, b) => (a.loginAt ?? a.createdAt) - (b.loginAt ?? b.createdAt) || a.number - b.number);
   for (const victim of others.slice(0, count - cap)) {
     await ctx.endSession(victim.key, "evicted", "Evicted by a newer login over the realm's limit.");

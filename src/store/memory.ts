@@ -21,6 +21,7 @@
 
 import { bindingFromText, bindingToText } from "../core/binding.ts";
 import { SessionError } from "../core/errors.ts";
+import { type ActivityPolicy, idleGraceMs } from "../core/session.ts";
 import type {
   AttributeEntry,
   AttributeLimits,
@@ -406,6 +407,8 @@ const INITIAL_SLOTS = 1024;
 
 class MemoryStore implements Store {
   readonly driver = "memory" as const;
+  /** One process holds it: no other node writes it. */
+  readonly shared = false;
 
   // Per-slot columns. Grown together by `ensureCapacity`.
   private capacity = INITIAL_SLOTS;
@@ -614,18 +617,19 @@ class MemoryStore implements Store {
     return record;
   }
 
-  async takeExpiredSessions(now: number, limit: number): Promise<SessionRecord[]> {
+  async takeExpiredSessions(now: number, limit: number, grace?: ActivityPolicy): Promise<SessionRecord[]> {
     const taken: SessionRecord[] = [];
     while (taken.length < limit && this.heapLength > 0) {
       const slot = this.heap[0] as number;
       if ((this.heapKey[slot] as number) > now) break;
-      const deadline = this.deadline(slot);
-      if (deadline <= now) {
+      const due = this.sweepAt(slot, grace);
+      if (due <= now) {
         taken.push(this.record(slot));
         this.deleteSlot(slot);
       } else {
-        // Touched since it was indexed: its deadline moved later.
-        this.reindexDeadline(slot);
+        // Touched since it was indexed (its deadline moved later), or within its grace: look again then.
+        this.heapKey[slot] = due;
+        this.siftDown(this.heapPos[slot] as number);
       }
     }
     return taken;
@@ -1152,17 +1156,22 @@ class MemoryStore implements Store {
 
   // --- Deadlines -----------------------------------------------------------------------------------
 
-  /** The real deadline: the earlier of `expiresAt` and the idle deadline; Infinity when neither. */
-  private deadline(slot: number): number {
+  /**
+   * When a sweep may take the slot: the earlier of `expiresAt` and the idle deadline, the latter moved
+   * by the grace when given; Infinity when neither applies. Without a grace, the real deadline.
+   */
+  private sweepAt(slot: number, grace: ActivityPolicy | undefined): number {
     const expiresAt = this.expiresAt[slot] as number;
     const idle = this.idleTimeoutMs[slot] as number;
-    const idleDeadline = Number.isNaN(idle) ? Number.POSITIVE_INFINITY : (this.lastActiveAt[slot] as number) + idle;
+    const idleDeadline = Number.isNaN(idle)
+      ? Number.POSITIVE_INFINITY
+      : (this.lastActiveAt[slot] as number) + idle + (grace ? idleGraceMs(idle, grace) : 0);
     return Number.isNaN(expiresAt) ? idleDeadline : Math.min(expiresAt, idleDeadline);
   }
 
   /** Puts the slot in the heap at its real deadline, or out of it when it has none. */
   private reindexDeadline(slot: number): void {
-    const deadline = this.deadline(slot);
+    const deadline = this.sweepAt(slot, undefined);
     const at = this.heapPos[slot] as number;
     if (!(deadline < Number.POSITIVE_INFINITY)) {
       this.heapRemove(slot);

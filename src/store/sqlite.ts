@@ -15,6 +15,10 @@
  *   `last_active_at + idle_timeout_ms` (NULL when neither is set). SQLite recomputes it on every insert
  *   and update, so it can never disagree with the columns it is made of, and `takeExpiredSessions` is a
  *   range scan `deadline_at <= now` on its index: the cost grows with what expires.
+ * - **One statement per filter shape.** Listing and counting sessions by realm, user and protocol use a
+ *   statement for the fields given, each served by an index ending in `number` (the listing order). A
+ *   single statement of the form "field = @x OR @x IS NULL" would read every session, on every capped
+ *   login and every plain user's listing.
  * - **Bindings as text** (`bindingToText`), indexed; a prefix is selected as a range
  *   `binding >= prefix AND binding < successor(prefix)` on that index (no LIKE, so `%` and `_` in a node
  *   or connection id are plain characters).
@@ -35,6 +39,7 @@ import Database from "better-sqlite3";
 import { bindingFromText, bindingToText } from "../core/binding.ts";
 import { isSessionError, SessionError } from "../core/errors.ts";
 import type { Privilege } from "../core/privileges.ts";
+import { idleGraceTerms } from "../core/session.ts";
 import type {
   AttributeEntry,
   AttributeLimits,
@@ -69,7 +74,7 @@ export interface SqliteStoreOptions {
 export const SQLITE_SCHEMA_VERSION = 3;
 
 /** `MIGRATIONS[i]` upgrades a file at `user_version` i to i + 1. Index 0 creates the schema. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE counters (
     name  TEXT PRIMARY KEY,
@@ -185,9 +190,16 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE realms ADD COLUMN max_idle_timeout_seconds INTEGER;
   `,
-  // 2 → 3: whether a session's idle timeout is its client's choice (sessions from before took their realm's).
+  // 2 → 3: whether a session's idle timeout is its client's choice (sessions from before took their
+  // realm's), and an index for each shape of session filter, each ending in the listing order.
   `
   ALTER TABLE sessions ADD COLUMN idle_timeout_chosen INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX sessions_realm_user;
+  CREATE INDEX sessions_realm ON sessions (realm, number);
+  CREATE INDEX sessions_realm_user ON sessions (realm, user_name, number);
+  CREATE INDEX sessions_realm_protocol ON sessions (realm, protocol, number);
+  CREATE INDEX sessions_user ON sessions (user_name, number);
+  CREATE INDEX sessions_protocol ON sessions (protocol, number);
   `,
 ];
 
@@ -510,11 +522,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const takeSession = db.prepare<[string], SessionRow>(
     `DELETE FROM sessions WHERE key = ? RETURNING ${SESSION_COLUMNS}`,
   );
-  const takeExpired = db.prepare<[number, number], SessionRow>(
-    `DELETE FROM sessions WHERE number IN (
-      SELECT number FROM sessions WHERE deadline_at <= ? ORDER BY deadline_at LIMIT ?
-    ) RETURNING ${SESSION_COLUMNS}`,
-  );
+  type GraceParams = { now: number; limit: number; floor: number; cap: number; divisor: number; extra: number };
+  const takeExpired = db.prepare<[GraceParams], SessionRow>(TAKE_EXPIRED_SQL);
   const takeByBindingRange = db.prepare<[string, string, number, string], SessionRow>(
     `DELETE FROM sessions WHERE binding >= ? AND binding < ? AND substr(binding, 1, ?) = ?
     RETURNING ${SESSION_COLUMNS}`,
@@ -522,16 +531,32 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const takeByBindingFrom = db.prepare<[string, number, string], SessionRow>(
     `DELETE FROM sessions WHERE binding >= ? AND substr(binding, 1, ?) = ? RETURNING ${SESSION_COLUMNS}`,
   );
-  const filterSql = `(@realm IS NULL OR realm = @realm)
-    AND (@user_name IS NULL OR user_name = @user_name)
-    AND (@protocol IS NULL OR protocol = @protocol)`;
-  type FilterParams = { realm: string | null; user_name: string | null; protocol: string | null };
-  const listSessions = db.prepare<[FilterParams & { after: number; limit: number }], SessionRow>(
-    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE number > @after AND ${filterSql} ORDER BY number LIMIT @limit`,
-  );
-  const countSessions = db.prepare<[FilterParams], { n: number }>(
-    `SELECT count(*) AS n FROM sessions WHERE ${filterSql}`,
-  );
+  // One statement per filter shape (which of realm, user and protocol are given), prepared when first
+  // used: a statement of the shape "any of them may be null" cannot use an index and scans every session.
+  type FilterParams = { realm?: string; user_name?: string; protocol?: string };
+  const listStatements = new Map<
+    string,
+    Database.Statement<[FilterParams & { after: number; limit: number }], SessionRow>
+  >();
+  const countStatements = new Map<string, Database.Statement<[FilterParams], { n: number }>>();
+  const listStatement = (filter: SessionFilter) => {
+    const shape = filterShape(filter);
+    let statement = listStatements.get(shape);
+    if (!statement) {
+      statement = db.prepare(listSessionsSql(filter));
+      listStatements.set(shape, statement);
+    }
+    return statement;
+  };
+  const countStatement = (filter: SessionFilter) => {
+    const shape = filterShape(filter);
+    let statement = countStatements.get(shape);
+    if (!statement) {
+      statement = db.prepare(countSessionsSql(filter));
+      countStatements.set(shape, statement);
+    }
+    return statement;
+  };
 
   const sessionExists = db.prepare<[string], { one: number }>("SELECT 1 AS one FROM sessions WHERE key = ?");
   const getAttribute = db.prepare<[string, string], { value: string }>(
@@ -644,7 +669,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   function filterParams(filter: SessionFilter): FilterParams {
-    return { realm: filter.realm ?? null, user_name: filter.userName ?? null, protocol: filter.protocol ?? null };
+    const params: FilterParams = {};
+    if (filter.realm !== undefined) params.realm = filter.realm;
+    if (filter.userName !== undefined) params.user_name = filter.userName;
+    if (filter.protocol !== undefined) params.protocol = filter.protocol;
+    return params;
   }
 
   function patchParams(key: string, patch: SessionPatch): Record<string, string | number | null> {
@@ -669,6 +698,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   const store: Store = {
     driver: "sqlite",
+    // One process holds the file: several nodes need the postgres driver.
+    shared: false,
 
     nextSessionNumber: () => settle(() => (nextNumber.get() as { value: number }).value),
 
@@ -690,13 +721,21 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     takeSession: (key) => settle(() => mapRow(takeSession.get(key), sessionFromRow)),
 
-    takeExpiredSessions: (now, limit) =>
-      settle(() =>
-        takeExpired
-          .all(now, Math.max(0, limit))
+    takeExpiredSessions: (now, limit, grace) =>
+      settle(() => {
+        const terms = grace ? idleGraceTerms(grace) : { floorMs: 0, capMs: 0, divisor: 1, extraMs: 0 };
+        return takeExpired
+          .all({
+            now,
+            limit: Math.max(0, limit),
+            floor: terms.floorMs,
+            cap: terms.capMs,
+            divisor: terms.divisor,
+            extra: terms.extraMs,
+          })
           .map(sessionFromRow)
-          .sort((a, b) => a.number - b.number),
-      ),
+          .sort((a, b) => a.number - b.number);
+      }),
 
     takeSessionsByBinding: (prefix) =>
       settle(() => {
@@ -712,13 +751,17 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listSessions: (filter, after, limit) =>
       settle((): SessionPage => {
         const take = Math.max(0, limit);
-        const rows = listSessions.all({ ...filterParams(filter), after: after ?? BEFORE_ALL, limit: take + 1 });
+        const rows = listStatement(filter).all({
+          ...filterParams(filter),
+          after: after ?? BEFORE_ALL,
+          limit: take + 1,
+        });
         const sessions = rows.slice(0, take).map(sessionFromRow);
         const last = sessions[sessions.length - 1];
         return { sessions, nextAfter: rows.length > take && last ? last.number : null };
       }),
 
-    countSessions: (filter) => settle(() => (countSessions.get(filterParams(filter)) as { n: number }).n),
+    countSessions: (filter) => settle(() => (countStatement(filter).get(filterParams(filter)) as { n: number }).n),
 
     getAttribute: (key, name) => settle(() => getAttribute.get(key, name)?.value ?? null),
 
@@ -831,6 +874,44 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
   return store;
 }
+
+/** The conditions of a session filter, in named parameters. */
+function filterConditions(filter: SessionFilter): string[] {
+  const where: string[] = [];
+  if (filter.realm !== undefined) where.push("realm = @realm");
+  if (filter.userName !== undefined) where.push("user_name = @user_name");
+  if (filter.protocol !== undefined) where.push("protocol = @protocol");
+  return where;
+}
+
+/** A filter's shape: which fields it gives, the key of its prepared statements. */
+function filterShape(filter: SessionFilter): string {
+  return filterConditions(filter).join(",");
+}
+
+/** The statement `listSessions` prepares for a filter of this shape; exported for the query-plan test. */
+export function listSessionsSql(filter: SessionFilter): string {
+  const where = ["number > @after", ...filterConditions(filter)].join(" AND ");
+  return `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${where} ORDER BY number LIMIT @limit`;
+}
+
+/** The statement `countSessions` prepares for a filter of this shape; exported for the query-plan test. */
+export function countSessionsSql(filter: SessionFilter): string {
+  const where = filterConditions(filter);
+  return `SELECT count(*) AS n FROM sessions${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`;
+}
+
+/**
+ * The sweep: the deadline index finds what is due; within that range the idle deadline is moved by the
+ * grace (all terms 0 without one), so each sweep reads what expired or lies within its grace.
+ */
+export const TAKE_EXPIRED_SQL = `DELETE FROM sessions WHERE number IN (
+  SELECT number FROM sessions
+  WHERE deadline_at <= @now
+    AND (expires_at <= @now
+      OR last_active_at + idle_timeout_ms + max(@floor, min(@cap, idle_timeout_ms / @divisor)) + @extra <= @now)
+  ORDER BY deadline_at LIMIT @limit
+) RETURNING ${SESSION_COLUMNS}`;
 
 function mapRow<Row, T>(row: Row | undefined, map: (row: Row) => T): T | null {
   return row === undefined ? null : map(row);

@@ -6,7 +6,14 @@ import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { SessionError } from "../../src/core/errors.ts";
 import type { SessionRecord } from "../../src/core/types.ts";
-import { createSqliteStore, SQLITE_SCHEMA_VERSION } from "../../src/store/sqlite.ts";
+import {
+  countSessionsSql,
+  createSqliteStore,
+  listSessionsSql,
+  MIGRATIONS,
+  SQLITE_SCHEMA_VERSION,
+  TAKE_EXPIRED_SQL,
+} from "../../src/store/sqlite.ts";
 import { storeContract } from "./contract/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sessiond-sqlite-"));
@@ -150,34 +157,48 @@ describe("sqlite store", () => {
 
   it("upgrades a file of schema 1: realms get no idle-timeout cap, sessions no chosen timeout, and keep everything else", async () => {
     const path = freshPath();
-    const made = createSqliteStore({ path });
-    const realm = {
-      id: "00000000-0000-0000-0000-000000000000",
-      name: "default",
-      defaultLocale: "en",
-      supportedLocales: ["en"],
-      idleTimeoutSeconds: 600,
-      maxIdleTimeoutSeconds: 900,
-      maxLifetimeSeconds: null,
-      maxSessionsPerUser: null,
-      maxSessionsPolicy: "deny" as const,
-      allowSelfRegistration: false,
-    };
-    await made.putRealm(realm);
-    const stored = { ...sampleSession(), number: await made.nextSessionNumber() };
-    await made.insertSession(stored);
-    await made.close();
-    // Back to what schema 1 was: no column for the cap, nor for a client's choice of idle timeout.
-    const db = new Database(path);
-    db.exec("ALTER TABLE realms DROP COLUMN max_idle_timeout_seconds");
-    db.exec("ALTER TABLE sessions DROP COLUMN idle_timeout_chosen");
-    db.pragma("user_version = 1");
-    db.close();
+    // A file exactly as schema 1 made it, with a realm and a session in it.
+    const old = new Database(path);
+    old.exec(MIGRATIONS[0] as string);
+    old.pragma("user_version = 1");
+    const stored = sampleSession();
+    old
+      .prepare(
+        `INSERT INTO realms (name, id, default_locale, supported_locales, idle_timeout_seconds, max_lifetime_seconds,
+          max_sessions_per_user, max_sessions_policy, allow_self_registration)
+        VALUES ('default', '00000000-0000-0000-0000-000000000000', 'en', '["en"]', 600, NULL, NULL, 'deny', 0)`,
+      )
+      .run();
+    old
+      .prepare(
+        `INSERT INTO sessions (number, key, secret_digest, realm, user_name, impersonated_by, protocol, created_at,
+          login_at, last_active_at, user_active_at, call_count, locale, message_locale, client, idle_timeout_ms,
+          expires_at, binding)
+        VALUES (@number, @key, @secretDigest, @realm, @userName, NULL, @protocol, @createdAt, @loginAt, @lastActiveAt,
+          NULL, @callCount, @locale, @messageLocale, @client, @idleTimeoutMs, NULL, 'connection:n1/7')`,
+      )
+      .run({ ...stored, number: 1, client: JSON.stringify(stored.client) });
+    old.close();
     const upgraded = createSqliteStore({ path });
     try {
-      assert.deepEqual(await upgraded.getRealm("default"), { ...realm, maxIdleTimeoutSeconds: null });
+      assert.deepEqual(await upgraded.getRealm("default"), {
+        id: "00000000-0000-0000-0000-000000000000",
+        name: "default",
+        defaultLocale: "en",
+        supportedLocales: ["en"],
+        idleTimeoutSeconds: 600,
+        maxIdleTimeoutSeconds: null,
+        maxLifetimeSeconds: null,
+        maxSessionsPerUser: null,
+        maxSessionsPolicy: "deny",
+        allowSelfRegistration: false,
+      });
       // Sessions from before took their realm's timeout.
-      assert.deepEqual(await upgraded.getSessionByKey(stored.key), { ...stored, idleTimeoutChosen: false });
+      assert.deepEqual(await upgraded.getSessionByKey(stored.key), {
+        ...stored,
+        number: 1,
+        idleTimeoutChosen: false,
+      });
       const peek = new Database(path, { readonly: true });
       assert.equal(peek.pragma("user_version", { simple: true }), SQLITE_SCHEMA_VERSION);
       peek.close();
@@ -206,5 +227,66 @@ describe("sqlite store", () => {
       assert.ok(error.cause instanceof Error);
       return true;
     });
+  });
+});
+
+describe("sqlite store: query plans (issue 11, part 3)", () => {
+  // Every shape of session filter, by the fields it gives.
+  const shapes = [
+    { realm: "r" },
+    { userName: "u" },
+    { protocol: "api" as const },
+    { realm: "r", userName: "u" },
+    { realm: "r", protocol: "api" as const },
+    { userName: "u", protocol: "api" as const },
+    { realm: "r", userName: "u", protocol: "api" as const },
+  ];
+
+  function plan(db: Database.Database, sql: string, params: Record<string, unknown>): string {
+    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[])
+      .map((r) => r.detail)
+      .join(" | ");
+  }
+
+  function planParams(filter: Record<string, unknown>): Record<string, unknown> {
+    const params: Record<string, unknown> = { after: 0, limit: 10 };
+    if (filter.realm !== undefined) params.realm = filter.realm;
+    if (filter.userName !== undefined) params.user_name = filter.userName;
+    if (filter.protocol !== undefined) params.protocol = filter.protocol;
+    return params;
+  }
+
+  it("lists and counts every filter shape through an index, never by reading every session", async () => {
+    const path = freshPath();
+    await createSqliteStore({ path }).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      for (const filter of shapes) {
+        const params = planParams(filter);
+        for (const [what, sql] of [
+          ["list", listSessionsSql(filter)],
+          ["count", countSessionsSql(filter)],
+        ] as const) {
+          const text = plan(db, sql, what === "list" ? params : { ...params, after: undefined, limit: undefined });
+          assert.match(text, /SEARCH sessions USING (COVERING )?INDEX/, `${what} ${JSON.stringify(filter)}: ${text}`);
+          assert.doesNotMatch(text, /SCAN sessions/, `${what} ${JSON.stringify(filter)}: ${text}`);
+          assert.doesNotMatch(text, /USE TEMP B-TREE/, `${what} ${JSON.stringify(filter)} sorts: ${text}`);
+        }
+      }
+      // A capped login counts one user's sessions: only that user's index entries are read.
+      assert.match(
+        plan(db, countSessionsSql({ realm: "r", userName: "u" }), { realm: "r", user_name: "u" }),
+        /SEARCH sessions USING COVERING INDEX sessions_realm_user \(realm=\? AND user_name=\?\)/,
+      );
+      // Paging the whole list walks the primary key from the cursor.
+      assert.match(plan(db, listSessionsSql({}), { after: 0, limit: 10 }), /SEARCH sessions USING INTEGER PRIMARY KEY/);
+      // The sweep reads the deadline index from its low end.
+      assert.match(
+        plan(db, TAKE_EXPIRED_SQL, { now: 1, limit: 1, floor: 0, cap: 0, divisor: 1, extra: 0 }),
+        /SEARCH sessions USING INDEX sessions_deadline \(deadline_at<\?\)/,
+      );
+    } finally {
+      db.close();
+    }
   });
 });

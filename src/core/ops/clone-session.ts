@@ -20,7 +20,7 @@ export const cloneSession = defineOperation({
   },
   async run(ctx, input): Promise<LoginResult> {
     const ticket = await ctx.store.takeTicket(digestSecret(input.ticket), "clone", ctx.clock.now());
-    const source = ticket?.sessionKey ? await ctx.live(await ctx.store.getSessionByKey(ticket.sessionKey)) : null;
+    const source = ticket?.sessionKey ? await ctx.sessions.find({ key: ticket.sessionKey }) : null;
     const user = ticket ? await ctx.store.getUser(ticket.realm, ticket.userName) : null;
     if (!ticket || !source || !user || user.disabled || source.userName !== user.name) {
       throw new SessionError("INVALID_LOGIN", "The clone ticket is unknown, used or expired.");

@@ -37,7 +37,7 @@ export const disconnectSession = defineOperation({
         details: { reason: "login-required" },
       });
     }
-    const target = await ctx.live(await ctx.store.getSessionByNumber(input.number));
+    const target = await ctx.sessions.find({ number: input.number });
     if (!target) {
       throw new SessionError("NOT_FOUND", "No such session.", {
         details: { reason: "undefined-session", id: input.number },

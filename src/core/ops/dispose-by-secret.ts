@@ -18,7 +18,7 @@ export const disposeBySecret = defineOperation({
     return { secret: requiredString(input, "secret", { max: 256 }) };
   },
   async run(ctx, input): Promise<{ ended: boolean }> {
-    const session = await ctx.live(await ctx.store.getSessionByDigest(digestSecret(input.secret)));
+    const session = await ctx.sessions.find({ digest: digestSecret(input.secret) });
     if (!session || session.binding?.kind === "server") return { ended: false };
     const own = session.key === ctx.caller.session?.key;
     return {

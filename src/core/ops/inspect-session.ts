@@ -23,11 +23,9 @@ export const inspectSession = defineOperation({
     return { key, number };
   },
   async run(ctx, input): Promise<{ active: true; session?: SessionView; userName: string | null }> {
-    const stored =
-      input.key !== undefined
-        ? await ctx.store.getSessionByKey(input.key)
-        : await ctx.store.getSessionByNumber(input.number ?? 0);
-    const session = await ctx.live(stored);
+    const session = await ctx.sessions.find(
+      input.key !== undefined ? { key: input.key } : { number: input.number ?? 0 },
+    );
     const caller = ctx.caller;
     if (session && maySee(caller, session)) {
       const user = session.userName === null ? null : await ctx.store.getUser(session.realm, session.userName);

@@ -7,7 +7,7 @@
 
 import { defineOperation } from "../operation.ts";
 import { requirePrivilege } from "../privileges.ts";
-import { PROTOCOLS, type Protocol, type SessionRecord } from "../types.ts";
+import { PROTOCOLS, type Protocol } from "../types.ts";
 import { asObject, oneOf, onlyFields, optionalBoolean, optionalInteger, optionalString } from "../validate.ts";
 import { type SessionView, sessionView } from "../views.ts";
 import { maySeeAllSessions } from "./_visibility.ts";
@@ -55,12 +55,8 @@ export const listSessions = defineOperation({
       ...(filter.userName === undefined ? {} : { userName: filter.userName }),
       ...(filter.protocol === undefined ? {} : { protocol: filter.protocol }),
     };
-    const page = await ctx.store.listSessions(storeFilter, input.after ?? null, input.limit);
-    const live: SessionRecord[] = [];
-    for (const stored of page.sessions) {
-      const session = await ctx.live(stored);
-      if (session) live.push(session);
-    }
+    const page = await ctx.sessions.list(storeFilter, input.after ?? null, input.limit);
+    const live = page.sessions;
     const fullNames = new Map<string, string>();
     for (const s of live) {
       const id = `${s.realm}/${s.userName}`;

@@ -167,7 +167,7 @@ export async function completeLogin(
         { details: { reason: "logged-in-elsewhere", realm: current.realm } },
       );
     }
-    const updated = await ctx.store.updateSession(current.key, {
+    const updated = await ctx.sessions.update(current.key, {
       ...(moves ? realmMovePatch(current, realm) : {}),
       userName: user.name,
       loginAt: ctx.clock.now(),
@@ -175,7 +175,7 @@ export async function completeLogin(
       ...(locale === undefined ? {} : { locale, messageLocale: locale }),
     });
     if (!updated) throw new SessionError("NOT_AUTHENTICATED");
-    session = (await ctx.live(updated)) ?? updated;
+    session = updated;
     ctx.emit("login", session, { actor: impersonatedBy, detail: impersonatedBy ? "impersonated" : null });
   } else {
     const built = await buildSession(ctx, realm, input, { name: user.name, locale, impersonatedBy });

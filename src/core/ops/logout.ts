@@ -15,9 +15,9 @@ export const logout = defineOperation({
   async run(ctx): Promise<SessionView> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");
-    const updated = await ctx.store.updateSession(session.key, { userName: null, loginAt: null, impersonatedBy: null });
+    const updated = await ctx.sessions.update(session.key, { userName: null, loginAt: null, impersonatedBy: null });
     if (!updated) throw new SessionError("NOT_AUTHENTICATED");
     ctx.emit("logout", session);
-    return sessionView((await ctx.live(updated)) ?? updated);
+    return sessionView(updated);
   },
 });

@@ -19,7 +19,7 @@ export const probeSecret = defineOperation({
     return { secret: requiredString(input, "secret", { max: 256 }) };
   },
   async run(ctx, input): Promise<{ live: boolean; serverBound: boolean }> {
-    const session = await ctx.live(await ctx.store.getSessionByDigest(digestSecret(input.secret)));
+    const session = await ctx.sessions.find({ digest: digestSecret(input.secret) });
     return { live: session !== null, serverBound: session?.binding?.kind === "server" };
   },
 });

@@ -20,7 +20,7 @@ export const sessionIsActive = defineOperation({
     };
   },
   async run(ctx, input): Promise<boolean> {
-    const session = await ctx.live(await ctx.store.getSessionByKey(input.key));
+    const session = await ctx.sessions.find({ key: input.key });
     if (!session || session.userName === null) return false;
     const at = input.userName.lastIndexOf("@");
     if (at > 0 && input.userName.slice(at + 1) === session.realm)

@@ -19,9 +19,9 @@ export const setLocale = defineOperation({
     if (!session) throw new SessionError("NOT_AUTHENTICATED");
     const realm = await ctx.realm(session.realm);
     const locale = checkLocale(input.locale, realm.supportedLocales);
-    const updated = await ctx.store.updateSession(session.key, { locale, messageLocale: locale });
+    const updated = await ctx.sessions.update(session.key, { locale, messageLocale: locale });
     if (!updated) throw new SessionError("NOT_AUTHENTICATED");
     ctx.emit("locale-changed", updated, { detail: locale });
-    return sessionView((await ctx.live(updated)) ?? updated, ctx.caller.user?.fullName ?? null);
+    return sessionView(updated, ctx.caller.user?.fullName ?? null);
   },
 });

@@ -51,7 +51,7 @@ export async function endSessionsOfUser(
   const keys: string[] = [];
   let after: number | null = null;
   do {
-    const page = await ctx.store.listSessions({ realm, userName }, after, 500);
+    const page = await ctx.sessions.list({ realm, userName }, after, 500);
     keys.push(...page.sessions.map((s) => s.key).filter((key) => key !== ctx.caller.session?.key));
     after = page.nextAfter;
   } while (after !== null);

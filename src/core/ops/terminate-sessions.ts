@@ -85,7 +85,7 @@ export const terminateSessions = defineOperation({
 
 /** A live session by reference; number 0 means the caller's own session (httpkom). */
 async function find(ctx: OpContext, ref: SessionRef): Promise<SessionRecord | null> {
-  if ("key" in ref) return ctx.live(await ctx.store.getSessionByKey(ref.key));
+  if ("key" in ref) return ctx.sessions.find({ key: ref.key });
   if (ref.number === 0) return ctx.caller.session;
-  return ctx.live(await ctx.store.getSessionByNumber(ref.number));
+  return ctx.sessions.find({ number: ref.number });
 }

@@ -17,7 +17,7 @@ export const userActive = defineOperation({
   async run(ctx): Promise<{ userActiveAt: number }> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");
-    ctx.recordUserActivity(session.key);
+    ctx.recordUserActivity(session);
     return { userActiveAt: ctx.clock.now() };
   },
 });

@@ -24,6 +24,12 @@ export type StoreDriverName = "memory" | "sqlite" | "postgres";
 /** A whole store: every part of the contract, in one backend. */
 export interface Store extends SessionStore, DirectoryStore, TicketStore, SettingsStore, AuditStore {
   readonly driver: StoreDriverName;
+  /**
+   * True when other nodes may write the same store (PostgreSQL). The engine then trusts what it has
+   * cached for a bounded time only, and never ends a session as idle within its grace (activity other
+   * nodes have not written yet may keep it alive).
+   */
+  readonly shared: boolean;
   /** Releases connections and handles. Idempotent. */
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { ActivityPolicy } from "../session.ts";
 import type { ActivityDelta, Protocol, SessionRecord } from "../types.ts";
 
 /** Filter for listing sessions. Every given field must match. */
@@ -92,10 +93,14 @@ export interface SessionStore {
 
   /**
    * Deletes and returns up to `limit` sessions whose deadline has passed: `expiresAt <= now`, or
-   * `lastActiveAt + idleTimeoutMs <= now`. Must use an index on the deadline, so that its cost grows
-   * with the number of sessions that expire, not the number that exist.
+   * `lastActiveAt + idleTimeoutMs + grace <= now`, where the grace is `idleGraceMs(idleTimeoutMs,
+   * grace)` (`src/core/session.ts`) when `grace` is given and 0 otherwise. The grace covers activity
+   * other nodes hold and have not written yet; SQL drivers compute it with `idleGraceTerms`. Must use an
+   * index on the deadline, so that its cost grows with the number of sessions that expire (or lie
+   * within their grace), not the number that exist. Of several concurrent callers each session goes
+   * to exactly one.
    */
-  takeExpiredSessions(now: number, limit: number): Promise<SessionRecord[]>;
+  takeExpiredSessions(now: number, limit: number, grace?: ActivityPolicy): Promise<SessionRecord[]>;
 
   /**
    * Deletes and returns every session whose stored binding text starts with `prefix`

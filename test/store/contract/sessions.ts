@@ -321,6 +321,40 @@ export function sessionStoreContract(
         assert.deepEqual(numbers(await store.takeExpiredSessions(30_000, 100)), [2]);
       });
 
+      it("takeExpiredSessions with a grace takes an idle session only once idleGraceMs has passed too", async () => {
+        const grace = { toleranceCapMs: 60_000, flushMs: 1_000 };
+        // Idle 60 s: tolerance 3 s, grace 4 s. Idle 1800 s: tolerance 60 s (cut), grace 61 s. Idle 10 s:
+        // tolerance 1 s (the flush interval), grace 2 s.
+        await store.insertSession(session(1, { lastActiveAt: 10_000, idleTimeoutMs: 60_000 }));
+        await store.insertSession(session(2, { lastActiveAt: 10_000, idleTimeoutMs: 1_800_000 }));
+        await store.insertSession(session(3, { lastActiveAt: 10_000, idleTimeoutMs: 10_000 }));
+        // The absolute deadline has no grace.
+        await store.insertSession(session(4, { lastActiveAt: 10_000, idleTimeoutMs: 60_000, expiresAt: 30_000 }));
+        assert.deepEqual(await store.takeExpiredSessions(21_999, 100, grace), []);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(22_000, 100, grace)), [3]);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(30_000, 100, grace)), [4]);
+        assert.deepEqual(await store.takeExpiredSessions(73_999, 100, grace), []);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(74_000, 100, grace)), [1]);
+        assert.deepEqual(await store.takeExpiredSessions(1_870_999, 100, grace), []);
+        assert.deepEqual(numbers(await store.takeExpiredSessions(1_871_000, 100, grace)), [2]);
+      });
+
+      it("takeExpiredSessions with a grace still returns at most limit sessions, the rest later", async () => {
+        const grace = { toleranceCapMs: 60_000, flushMs: 1_000 };
+        for (let n = 1; n <= 7; n++) {
+          await store.insertSession(session(n, { lastActiveAt: 10_000 + n, idleTimeoutMs: 60_000 }));
+        }
+        // Within their grace, they are skipped without being taken, however many there are.
+        assert.deepEqual(await store.takeExpiredSessions(72_000, 3, grace), []);
+        const first = numbers(await store.takeExpiredSessions(80_000, 3, grace));
+        const rest = numbers(await store.takeExpiredSessions(80_000, 100, grace));
+        assert.equal(first.length, 3);
+        assert.deepEqual(
+          [...first, ...rest].sort((a, b) => a - b),
+          [1, 2, 3, 4, 5, 6, 7],
+        );
+      });
+
       it("updateSession of idleTimeoutMs moves the idle deadline earlier or later, or removes it", async () => {
         await store.insertSession(session(1, { lastActiveAt: 10_000, idleTimeoutMs: 60_000 }));
         await store.insertSession(session(2, { lastActiveAt: 10_000, idleTimeoutMs: 1_000 }));

@@ -1,0 +1,177 @@
+/**
+ * The hot-session cache: sessions as the store holds them, by secret digest (the who-am-i path) and by
+ * key, so that a busy session is read from the store once, not on every request.
+ *
+ * It is kept exact by whoever changes sessions: the engine updates or drops an entry in the same step
+ * as every change it makes (`cached-store.ts`), so on one node a terminated session is refused on the
+ * very next request. Changes made by other nodes sharing the store arrive through `drop` (the store's
+ * notifications); until one arrives, an entry is trusted for at most `stalenessMs`.
+ *
+ * Bounded by `maxEntries`, evicting the least recently used: a hit moves an entry to the young end
+ * only once it has aged past half the cache, which keeps hits to a map lookup.
+ *
+ * @module
+ */
+
+import type { ActivityDelta, SessionRecord } from "./types.ts";
+
+export interface SessionCacheOptions {
+  /** Most sessions held; 0 turns the cache off. */
+  maxEntries: number;
+  /**
+   * How long an entry is served without reading the store again, in ms, or null to serve it until it
+   * is changed or dropped (a store no other node writes).
+   */
+  stalenessMs: number | null;
+}
+
+export interface SessionCacheStats {
+  entries: number;
+  hits: number;
+  misses: number;
+}
+
+export interface SessionCache {
+  /** The session with this secret digest, when held and fresh. */
+  byDigest(digest: string, now: number): SessionRecord | undefined;
+  /** The session with this key, when held and fresh. */
+  byKey(key: string, now: number): SessionRecord | undefined;
+  /**
+   * Taken before reading a session from the store; `put` refuses the record when that session was
+   * dropped since (a change that raced the read), so a stale record never outlives its change.
+   */
+  readToken(): number;
+  /** Holds a session just read from the store (with the token taken before reading it). */
+  put(record: SessionRecord, now: number, token: number): void;
+  /** Holds a session the engine just wrote: the store holds exactly this now. */
+  update(record: SessionRecord, now: number): void;
+  /** Forgets a session (it ended, or another node changed it). */
+  drop(key: string): void;
+  /** Forgets everything (another node's changes may have been missed). */
+  dropAll(): void;
+  /** Activity the engine just wrote: held entries show it too. */
+  applyActivity(deltas: readonly ActivityDelta[]): void;
+  stats(): SessionCacheStats;
+}
+
+interface Entry {
+  record: SessionRecord;
+  /** When the record was read or written. */
+  at: number;
+  /** Insertion order, for the least-recently-used bound. */
+  seq: number;
+}
+
+/** Dropped keys remembered for racing reads; beyond this, every read older than the last drop is refused. */
+const MAX_REMEMBERED_DROPS = 10_000;
+
+export function createSessionCache(options: SessionCacheOptions): SessionCache {
+  const max = Math.max(0, Math.floor(options.maxEntries));
+  const staleness = options.stalenessMs;
+  const byDigest = new Map<string, Entry>();
+  const digestOfKey = new Map<string, string>();
+  let seq = 0;
+  let hits = 0;
+  let misses = 0;
+  let dropSeq = 0;
+  let forgottenBefore = 0;
+  const drops = new Map<string, number>();
+
+  function fresh(entry: Entry | undefined, now: number): SessionRecord | undefined {
+    if (!entry || (staleness !== null && now - entry.at > staleness)) {
+      misses++;
+      return undefined;
+    }
+    hits++;
+    if (seq - entry.seq > max / 2) {
+      // Aged past half the cache: move it to the young end, so that busy sessions stay.
+      byDigest.delete(entry.record.secretDigest);
+      entry.seq = ++seq;
+      byDigest.set(entry.record.secretDigest, entry);
+    }
+    return entry.record;
+  }
+
+  function remove(key: string): void {
+    const digest = digestOfKey.get(key);
+    if (digest === undefined) return;
+    digestOfKey.delete(key);
+    byDigest.delete(digest);
+  }
+
+  function hold(record: SessionRecord, now: number): void {
+    if (max === 0) return;
+    remove(record.key);
+    byDigest.set(record.secretDigest, { record, at: now, seq: ++seq });
+    digestOfKey.set(record.key, record.secretDigest);
+    while (byDigest.size > max) {
+      const oldest = byDigest.keys().next().value as string;
+      const entry = byDigest.get(oldest);
+      byDigest.delete(oldest);
+      if (entry) digestOfKey.delete(entry.record.key);
+    }
+  }
+
+  return {
+    byDigest(digest, now) {
+      return fresh(byDigest.get(digest), now);
+    },
+
+    byKey(key, now) {
+      const digest = digestOfKey.get(key);
+      return fresh(digest === undefined ? undefined : byDigest.get(digest), now);
+    },
+
+    readToken() {
+      return dropSeq;
+    },
+
+    put(record, now, token) {
+      if (token < forgottenBefore) return;
+      const dropped = drops.get(record.key);
+      if (dropped !== undefined && dropped > token) return;
+      hold(record, now);
+    },
+
+    update(record, now) {
+      hold(record, now);
+    },
+
+    drop(key) {
+      remove(key);
+      drops.set(key, ++dropSeq);
+      if (drops.size > MAX_REMEMBERED_DROPS) {
+        drops.clear();
+        forgottenBefore = dropSeq;
+      }
+    },
+
+    dropAll() {
+      byDigest.clear();
+      digestOfKey.clear();
+      drops.clear();
+      forgottenBefore = ++dropSeq;
+    },
+
+    applyActivity(deltas) {
+      for (const delta of deltas) {
+        const digest = digestOfKey.get(delta.key);
+        const entry = digest === undefined ? undefined : byDigest.get(digest);
+        if (!entry) continue;
+        const record = entry.record;
+        // A new object: records handed out earlier are never changed under their holders.
+        entry.record = {
+          ...record,
+          lastActiveAt: Math.max(record.lastActiveAt, delta.lastActiveAt),
+          callCount: record.callCount + delta.calls,
+          userActiveAt:
+            delta.userActiveAt === null ? record.userActiveAt : Math.max(record.userActiveAt ?? 0, delta.userActiveAt),
+        };
+      }
+    },
+
+    stats() {
+      return { entries: byDigest.size, hits, misses };
+    },
+  };
+}
