@@ -71,6 +71,11 @@ export interface SessionLimits {
    * `activityFlushMs`. It is also the most idle-timer progress a `kill -9` can lose. @default 60
    */
   activityToleranceSeconds: number;
+  /**
+   * Most password hashes (argon2id) computed at once; more wait their turn. 0: one fewer than the
+   * machine's cores, at least 1, chosen by the server at start-up. @default 0
+   */
+  hashConcurrency: number;
   /** Most sessions the engine's hot-session cache holds; 0 turns it off. @default 100000 */
   sessionCacheEntries: number;
   /**
@@ -126,6 +131,7 @@ export interface Config {
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   activityFlushMs: 1000,
   activityToleranceSeconds: 60,
+  hashConcurrency: 0,
   sessionCacheEntries: 100_000,
   sessionCacheStalenessMs: 1000,
   sweepIntervalMs: 1000,
@@ -321,8 +327,8 @@ export function parseConfig(value: unknown): Config {
     const names = Object.keys(DEFAULT_SESSION_LIMITS) as (keyof SessionLimits)[];
     checkKnownSettings(sessions, "sessions", names);
     for (const name of names) {
-      // Only the cache may be turned off with 0; every other limit is at least 1.
-      const least = name === "sessionCacheEntries" ? 0 : 1;
+      // 0 turns the cache off and lets the server choose the hashing concurrency; other limits are at least 1.
+      const least = name === "sessionCacheEntries" || name === "hashConcurrency" ? 0 : 1;
       if (sessions[name] !== undefined)
         config.sessions[name] = integerSetting(sessions[name], `sessions.${name}`, least);
     }

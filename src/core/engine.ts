@@ -24,6 +24,7 @@ import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./config.ts";
 import { createDirectoryCache } from "./directory-cache.ts";
 import { SessionError } from "./errors.ts";
 import { createEventBus, END_REASONS, type EventBus, type SessionEvent } from "./events.ts";
+import { createHashQueue } from "./hash-queue.ts";
 import type {
   BindingRequest,
   CallContext,
@@ -137,8 +138,10 @@ const AUDITED: ReadonlySet<SessionEvent["type"]> = new Set<SessionEvent["type"]>
 export function createEngine(options: EngineOptions): Engine {
   const backing = options.store;
   const clock = options.clock ?? systemClock;
-  const hasher = options.hasher ?? createArgon2Hasher();
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
+  // Hashing waits its turn behind `hashConcurrency` others (0, left unresolved by a server: unbounded).
+  const baseHasher = options.hasher ?? createArgon2Hasher();
+  const hasher = limits.hashConcurrency > 0 ? createHashQueue(baseHasher, limits.hashConcurrency) : baseHasher;
   const nodeId = options.nodeId ?? "main";
   const ports = options.ports ?? {};
   const log = options.log ?? noopLogger;

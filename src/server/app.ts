@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Clock } from "../core/clock.ts";
@@ -146,7 +147,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const engine = createEngine({
     store,
     nodeId: config.nodeId,
-    limits: config.sessions,
+    limits: { ...config.sessions, hashConcurrency: hashConcurrencyOf(config) },
     log: http.log,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
@@ -269,6 +270,16 @@ async function createAstrogridDefaultSession(engine: Engine, settings: Astrogrid
     },
   );
   return created.secret;
+}
+
+/**
+ * How many password hashes run at once: the configured number, or one fewer than the cores this
+ * process may use (at least one), so that one core stays free for every other request while logins
+ * run. libuv's thread pool must be at least that large; it is 4 unless UV_THREADPOOL_SIZE says more.
+ */
+export function hashConcurrencyOf(config: Config): number {
+  if (config.sessions.hashConcurrency > 0) return config.sessions.hashConcurrency;
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /** The host clients should connect to: a wildcard listen address is reached on loopback. */

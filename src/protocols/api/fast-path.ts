@@ -11,6 +11,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import fastJson from "fast-json-stringify";
 import type { Engine, EngineLogger } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import type { CallContext } from "../../core/operation.ts";
@@ -18,6 +19,7 @@ import { whoAmI } from "../../core/ops/index.ts";
 import { isLoopbackAddress } from "../http-context.ts";
 import { authChallenge, errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
 import { API_PREFIX, bearerFromHeader } from "./plugin.ts";
+import { clientSchema, sessionSchema, whoAmISchema } from "./schemas.ts";
 
 export const WHO_AM_I_PATH = `${API_PREFIX}/session`;
 
@@ -37,6 +39,11 @@ function send(res: ServerResponse, status: number, body: string, extra?: Record<
  * false and leaves the request to Fastify.
  */
 export function createWhoAmIFastPath(engine: Engine, log: EngineLogger) {
+  // The route's own response schema, compiled once: it writes the body in about half the time
+  // `JSON.stringify` takes, and exactly as the Fastify route would.
+  const serializeWhoAmI = fastJson(whoAmISchema, {
+    schema: { [sessionSchema.$id]: sessionSchema, [clientSchema.$id]: clientSchema },
+  });
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== "GET" || req.url !== WHO_AM_I_PATH) return false;
     const context: CallContext = {
@@ -47,7 +54,7 @@ export function createWhoAmIFastPath(engine: Engine, log: EngineLogger) {
       isLoopback: isLoopbackAddress(req.socket.remoteAddress),
     };
     engine.call(whoAmI, context).then(
-      (result) => send(res, 200, JSON.stringify(result)),
+      (result) => send(res, 200, serializeWhoAmI(result)),
       (error: unknown) => {
         let failure: SessionError;
         if (error instanceof SessionError) failure = error;
