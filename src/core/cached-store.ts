@@ -61,6 +61,21 @@ export function withSessionCache(store: Store, cache: SessionCache, clock: Clock
       cache.update(record, clock.now());
     },
 
+    async insertSessionCapped(record, cap) {
+      const written = await store.insertSessionCapped(record, cap);
+      if (written.session) cache.update(written.session, clock.now());
+      dropAll(written.evicted);
+      return written;
+    },
+
+    async updateSessionCapped(key, patch, cap) {
+      cache.drop(key);
+      const written = await store.updateSessionCapped(key, patch, cap);
+      if (written.session) cache.update(written.session, clock.now());
+      dropAll(written.evicted);
+      return written;
+    },
+
     async updateSession(key, patch) {
       cache.drop(key);
       const updated = await store.updateSession(key, patch);

@@ -330,7 +330,33 @@ export function createEngine(options: EngineOptions): Engine {
       const updated = await store.updateSession(key, patch);
       return updated ? activity.merge(updated) : null;
     },
+    async insert(record, cap) {
+      if (!cap) {
+        await store.insertSession(record);
+        return { session: record, denied: false };
+      }
+      const written = await store.insertSessionCapped(record, cap);
+      endEvicted(written.evicted);
+      return { session: written.session, denied: written.denied };
+    },
+    async login(key, patch, cap) {
+      if (!cap) {
+        const updated = await store.updateSession(key, patch);
+        return { session: updated ? activity.merge(updated) : null, denied: false };
+      }
+      const written = await store.updateSessionCapped(key, patch, cap);
+      endEvicted(written.evicted);
+      return { session: written.session ? activity.merge(written.session) : null, denied: written.denied };
+    },
   };
+
+  /** Sessions a capped write deleted to make room: gone from the store, now ended here too. */
+  function endEvicted(evicted: readonly SessionRecord[]): void {
+    for (const session of evicted) {
+      activity.forget(session.key);
+      emit("evicted", session, { detail: "Evicted by a newer login over the realm's limit." });
+    }
+  }
 
   function context(caller: Caller): OpContext {
     return {

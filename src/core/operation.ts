@@ -13,7 +13,7 @@ import type { SessionLimits } from "./config.ts";
 import type { EventBus, SessionEvent } from "./events.ts";
 import type { PasswordHasher } from "./password.ts";
 import type { Privilege } from "./privileges.ts";
-import type { SessionFilter, SessionPage, SessionPatch, Store } from "./store/index.ts";
+import type { SessionCap, SessionFilter, SessionPage, SessionPatch, Store } from "./store/index.ts";
 import type { Binding, EndReason, Protocol, Realm, SessionRecord, User } from "./types.ts";
 
 /** Facts a front door knows about the caller of one request. */
@@ -75,6 +75,20 @@ export interface LiveSessions {
   list(filter: SessionFilter, after: number | null, limit: number): Promise<SessionPage>;
   /** Changes fields of a session; answers it as it is now, or null when it no longer exists. */
   update(key: string, patch: SessionPatch): Promise<SessionRecord | null>;
+  /**
+   * Inserts a new session, under the cap when one is given (atomically, even across nodes). Sessions
+   * evicted to make room are ended with their event. `session` is null when the cap refused it.
+   */
+  insert(record: SessionRecord, cap?: SessionCap): Promise<{ session: SessionRecord | null; denied: boolean }>;
+  /**
+   * Logs an existing session in (`patch.userName` names the user) under the cap when one is given, as
+   * `insert` does; `session` is the session as it is now, or null when refused or gone.
+   */
+  login(
+    key: string,
+    patch: SessionPatch,
+    cap?: SessionCap,
+  ): Promise<{ session: SessionRecord | null; denied: boolean }>;
 }
 
 /**
@@ -87,7 +101,10 @@ export type OpStore = Omit<
   | "getSessionByDigest"
   | "getSessionByKey"
   | "getSessionByNumber"
+  | "insertSession"
+  | "insertSessionCapped"
   | "updateSession"
+  | "updateSessionCapped"
   | "takeSession"
   | "listSessions"
   | "applyActivity"

@@ -9,7 +9,7 @@ import { SessionError } from "./errors.ts";
 import { isSupportedLocale } from "./locale.ts";
 import type { BindingRequest, OpContext } from "./operation.ts";
 import { digestSecret, generateSecret, newSessionKey, type SecretFormat } from "./secrets.ts";
-import type { SessionPatch } from "./store/index.ts";
+import type { SessionCap, SessionPatch } from "./store/index.ts";
 import type { ClientInfo, Realm, SessionRecord } from "./types.ts";
 import { GUID_PATTERN, type Input, invalid, oneOf, optionalInteger, optionalString } from "./validate.ts";
 
@@ -122,9 +122,20 @@ export function realmMovePatch(session: SessionRecord, realm: Realm): SessionPat
   return patch;
 }
 
-/** Stores a new session and announces it. */
-export async function insertSession(ctx: OpContext, record: SessionRecord): Promise<void> {
-  await ctx.store.insertSession(record);
+/** A realm's cap on sessions per user, as the store applies it, or undefined when it has none. */
+export function capOf(realm: Realm): SessionCap | undefined {
+  return realm.maxSessionsPerUser === null
+    ? undefined
+    : { max: realm.maxSessionsPerUser, policy: realm.maxSessionsPolicy };
+}
+
+/**
+ * Stores a new session and announces it; with a cap, under it (atomically, across nodes), refusing
+ * with `LIMIT_EXCEEDED` under `deny`.
+ */
+export async function insertSession(ctx: OpContext, record: SessionRecord, cap?: SessionCap): Promise<void> {
+  const { denied } = await ctx.sessions.insert(record, cap);
+  if (denied && cap) throw capExceeded(cap.max);
   ctx.emit("created", record);
   if (record.userName !== null) {
     ctx.emit("login", record, {
@@ -135,68 +146,22 @@ export async function insertSession(ctx: OpContext, record: SessionRecord): Prom
 }
 
 /**
- * Refuses a login under the realm's `deny` cap before anything changes: the user already holds
- * `maxSessionsPerUser` sessions.
+ * Before a login under a cap: when the user's sessions fill it by the count, judges each of them, so
+ * that sessions that have just expired (and are not swept yet) are ended and do not count. This reads
+ * only that user's sessions, and only at the cap.
  */
-export async function checkSessionCap(ctx: OpContext, realm: Realm, userName: string): Promise<void> {
-  const cap = realm.maxSessionsPerUser;
-  if (cap === null || realm.maxSessionsPolicy !== "deny") return;
+export async function settleSessionsAtCap(ctx: OpContext, realm: Realm, userName: string): Promise<void> {
+  const cap = capOf(realm);
+  if (!cap) return;
   const filter = { realm: realm.name, userName };
-  if ((await ctx.store.countSessions(filter)) < cap) return;
-  // The count may hold sessions that have just expired and are not swept yet: judge them before
-  // refusing. This reads only the user's sessions, and only on a login at the cap.
-  if ((await countLive(ctx, filter)) >= cap) throw capExceeded(cap);
-}
-
-/** How many sessions match the filter and are live now (the dead ones met are ended). */
-async function countLive(ctx: OpContext, filter: { realm: string; userName: string }): Promise<number> {
-  let live = 0;
+  if ((await ctx.store.countSessions(filter)) < cap.max) return;
   let after: number | null = null;
   do {
     const page = await ctx.sessions.list(filter, after, 500);
-    live += page.sessions.length;
     after = page.nextAfter;
   } while (after !== null);
-  return live;
 }
 
-function capExceeded(cap: number): SessionError {
+export function capExceeded(cap: number): SessionError {
   return new SessionError("LIMIT_EXCEEDED", `A user of this realm may hold at most ${cap} sessions.`);
-}
-
-/**
- * Applies the realm's cap on sessions per user after `session` was logged in. `deny` was checked
- * before; checking again after the write catches two simultaneous logins that both passed, and the
- * newer one is undone (its new session ended, or the caller's own session made anonymous again).
- * `evict-oldest` ends the oldest others.
- */
-export async function enforceSessionCap(
-  ctx: OpContext,
-  realm: Realm,
-  session: SessionRecord,
-  createdForLogin: boolean,
-): Promise<void> {
-  const cap = realm.maxSessionsPerUser;
-  if (cap === null || session.userName === null) return;
-  const filter = { realm: realm.name, userName: session.userName };
-  if ((await ctx.store.countSessions(filter)) <= cap) return;
-  // Over the cap by the count: judge each session (some may have just expired) before acting.
-  const others: SessionRecord[] = [];
-  let after: number | null = null;
-  do {
-    const page = await ctx.sessions.list(filter, after, 500);
-    others.push(...page.sessions.filter((s) => s.key !== session.key));
-    after = page.nextAfter;
-  } while (after !== null);
-  const count = others.length + 1;
-  if (count <= cap) return;
-  if (realm.maxSessionsPolicy === "deny") {
-    if (createdForLogin) await ctx.endSession(session.key, "evicted", "Over the realm's limit of sessions per user.");
-    else await ctx.sessions.update(session.key, { userName: null, loginAt: null, impersonatedBy: null });
-    throw capExceeded(cap);
-  }
-  others.sort((a, b) => (a.loginAt ?? a.createdAt) - (b.loginAt ?? b.createdAt) || a.number - b.number);
-  for (const victim of others.slice(0, count - cap)) {
-    await ctx.endSession(victim.key, "evicted", "Evicted by a newer login over the realm's limit.");
-  }
 }

@@ -25,7 +25,9 @@ import { type ActivityPolicy, idleGraceMs } from "../core/session.ts";
 import type {
   AttributeEntry,
   AttributeLimits,
+  CappedWrite,
   PutAttributeResult,
+  SessionCap,
   SessionFilter,
   SessionPage,
   SessionPatch,
@@ -492,6 +494,54 @@ class MemoryStore implements Store {
   }
 
   async insertSession(record: SessionRecord): Promise<void> {
+    this.insertRecord(record);
+  }
+
+  async insertSessionCapped(record: SessionRecord, cap: SessionCap): Promise<CappedWrite> {
+    const others = this.userSlots(record.realm, record.userName, -1);
+    if (others.length >= cap.max && cap.policy === "deny") return { session: null, denied: true, evicted: [] };
+    this.insertRecord(record);
+    return { session: this.record(this.slotByKey(record.key)), denied: false, evicted: this.evict(others, cap.max) };
+  }
+
+  async updateSessionCapped(key: string, patch: SessionPatch, cap: SessionCap): Promise<CappedWrite> {
+    const slot = this.slotByKey(key);
+    if (slot < 0) return { session: null, denied: false, evicted: [] };
+    const realm = patch.realm ?? (this.realms.text(this.realm[slot] as number) as string);
+    const others = this.userSlots(realm, patch.userName ?? null, slot);
+    if (others.length >= cap.max && cap.policy === "deny") return { session: null, denied: true, evicted: [] };
+    const session = this.updateRecord(key, patch);
+    return { session, denied: false, evicted: this.evict(others, cap.max) };
+  }
+
+  /** The live slots of a user's sessions but `except`, oldest first (by login, then number). */
+  private userSlots(realm: string, userName: string | null, except: number): number[] {
+    if (userName === null) return [];
+    const match = this.matcher({ realm, userName });
+    if (match === null) return [];
+    const slots: number[] = [];
+    const user = this.userNames.find(userName);
+    for (let slot = this.userHead[user] ?? -1; slot >= 0; slot = this.userNext[slot] as number) {
+      if (slot !== except && match(slot)) slots.push(slot);
+    }
+    const loggedIn = (slot: number) => {
+      const at = this.loginAt[slot] as number;
+      return Number.isNaN(at) ? (this.createdAt[slot] as number) : at;
+    };
+    return slots.sort((a, b) => loggedIn(a) - loggedIn(b) || (this.number[a] as number) - (this.number[b] as number));
+  }
+
+  /** Deletes the oldest of `others` so that, with the session just written, at most `max` remain. */
+  private evict(others: number[], max: number): SessionRecord[] {
+    const evicted: SessionRecord[] = [];
+    for (const slot of others.slice(0, Math.max(0, others.length + 1 - max))) {
+      evicted.push(this.record(slot));
+      this.deleteSlot(slot);
+    }
+    return evicted;
+  }
+
+  private insertRecord(record: SessionRecord): void {
     const keyCanonical = parseUuid(record.key, this.keyProbe);
     if (keyCanonical ? this.byKey.find(this.keyProbe) >= 0 : this.sideKeySlots.has(record.key)) {
       throw alreadyExists("A session with this key");
@@ -575,6 +625,10 @@ class MemoryStore implements Store {
   }
 
   async updateSession(key: string, patch: SessionPatch): Promise<SessionRecord | null> {
+    return this.updateRecord(key, patch);
+  }
+
+  private updateRecord(key: string, patch: SessionPatch): SessionRecord | null {
     const slot = this.slotByKey(key);
     if (slot < 0) return null;
     if (patch.userName !== undefined) this.setUserName(slot, patch.userName);

@@ -20,13 +20,14 @@ import { localTicketDigest } from "../secrets.ts";
 import { localizedMessage, readServiceMessage } from "../service-message.ts";
 import {
   buildSession,
-  checkSessionCap,
-  enforceSessionCap,
+  capExceeded,
+  capOf,
   insertSession,
   NEW_SESSION_FIELDS,
   type NewSessionOptions,
   parseNewSessionOptions,
   realmMovePatch,
+  settleSessionsAtCap,
 } from "../sessions.ts";
 import type { Realm, SessionRecord, User } from "../types.ts";
 import { asObject, onlyFields, optionalBoolean, optionalString, requiredString } from "../validate.ts";
@@ -147,7 +148,8 @@ export async function completeLogin(
   impersonatedBy: string | null = null,
 ): Promise<LoginResult> {
   const current = ctx.caller.session;
-  await checkSessionCap(ctx, realm, user.name);
+  const cap = capOf(realm);
+  await settleSessionsAtCap(ctx, realm, user.name);
   let session: SessionRecord;
   let secret: string | undefined;
   if (current && !input.newSession) {
@@ -167,23 +169,27 @@ export async function completeLogin(
         { details: { reason: "logged-in-elsewhere", realm: current.realm } },
       );
     }
-    const updated = await ctx.sessions.update(current.key, {
-      ...(moves ? realmMovePatch(current, realm) : {}),
-      userName: user.name,
-      loginAt: ctx.clock.now(),
-      impersonatedBy,
-      ...(locale === undefined ? {} : { locale, messageLocale: locale }),
-    });
-    if (!updated) throw new SessionError("NOT_AUTHENTICATED");
-    session = updated;
+    const written = await ctx.sessions.login(
+      current.key,
+      {
+        ...(moves ? realmMovePatch(current, realm) : {}),
+        userName: user.name,
+        loginAt: ctx.clock.now(),
+        impersonatedBy,
+        ...(locale === undefined ? {} : { locale, messageLocale: locale }),
+      },
+      cap,
+    );
+    if (written.denied && cap) throw capExceeded(cap.max);
+    if (!written.session) throw new SessionError("NOT_AUTHENTICATED");
+    session = written.session;
     ctx.emit("login", session, { actor: impersonatedBy, detail: impersonatedBy ? "impersonated" : null });
   } else {
     const built = await buildSession(ctx, realm, input, { name: user.name, locale, impersonatedBy });
-    await insertSession(ctx, built.record);
+    await insertSession(ctx, built.record, cap);
     session = built.record;
     secret = built.secret;
   }
-  await enforceSessionCap(ctx, realm, session, secret !== undefined);
   const message = await readServiceMessage(ctx.store);
   return {
     ...(secret === undefined ? {} : { secret }),

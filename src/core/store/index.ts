@@ -9,7 +9,9 @@ export type { DirectoryStore } from "./directory.ts";
 export type {
   AttributeEntry,
   AttributeLimits,
+  CappedWrite,
   PutAttributeResult,
+  SessionCap,
   SessionFilter,
   SessionPage,
   SessionPatch,

@@ -10,7 +10,7 @@
  */
 
 import type { ActivityPolicy } from "../session.ts";
-import type { ActivityDelta, Protocol, SessionRecord } from "../types.ts";
+import type { ActivityDelta, Protocol, SessionCapPolicy, SessionRecord } from "../types.ts";
 
 /** Filter for listing sessions. Every given field must match. */
 export interface SessionFilter {
@@ -47,6 +47,27 @@ export interface AttributeLimits {
 
 export type PutAttributeResult = "ok" | "no-session" | "limit";
 
+/** A cap on one user's sessions, applied atomically by `insertSessionCapped` and `updateSessionCapped`. */
+export interface SessionCap {
+  /** Most sessions the user may hold, the one being written included. */
+  max: number;
+  /** At the cap: refuse the write (`deny`), or end the user's oldest other sessions to make room. */
+  policy: SessionCapPolicy;
+}
+
+/** What a capped write did. */
+export interface CappedWrite {
+  /** The session as written; null when the cap refused it, or (update) when the session was gone. */
+  session: SessionRecord | null;
+  /** True when the cap refused the write: nothing changed. */
+  denied: boolean;
+  /**
+   * The user's other sessions deleted to make room (`evict-oldest`), oldest first: by `loginAt` (or
+   * `createdAt` when not logged in), then `number`.
+   */
+  evicted: SessionRecord[];
+}
+
 /** One attribute to write: name and value. */
 export type AttributeEntry = readonly [name: string, value: string];
 
@@ -71,6 +92,21 @@ export interface SessionStore {
 
   /** The session with this public number, or null. Does not judge liveness. */
   getSessionByNumber(number: number): Promise<SessionRecord | null>;
+
+  /**
+   * Inserts a new logged-in session under a cap on its user's sessions (`realm`, `userName`), as one
+   * atomic step even across nodes: counts the user's sessions and, when `cap.max` are there already,
+   * inserts nothing (`deny`) or deletes the oldest to make room (`evict-oldest`). Rejects like
+   * `insertSession`. Counting then inserting without that atomicity lets racing logins exceed the cap.
+   */
+  insertSessionCapped(record: SessionRecord, cap: SessionCap): Promise<CappedWrite>;
+
+  /**
+   * Logs an existing session in under a cap, atomically as `insertSessionCapped`: `patch.userName`
+   * (required) and the session's realm after the patch name the user, and the session itself does not
+   * count against it. A session that no longer exists answers `session: null`, `denied: false`.
+   */
+  updateSessionCapped(key: string, patch: SessionPatch, cap: SessionCap): Promise<CappedWrite>;
 
   /**
    * Atomic update-if-present of the given fields. Returns the updated record, or null when the session

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { bindingPrefix, bindingToText } from "../../../src/core/binding.ts";
 import type { SessionFilter, SessionPage, SessionStore } from "../../../src/core/store/index.ts";
-import type { Binding } from "../../../src/core/types.ts";
+import type { Binding, SessionRecord } from "../../../src/core/types.ts";
 import { type Closable, type ContractOptions, numbers, ROOMY, rejectsWith, session } from "./fixtures.ts";
 
 export function sessionStoreContract(
@@ -465,6 +465,105 @@ export function sessionStoreContract(
         await store.putAttributes(session(2).key, [["state", "x"]], ROOMY);
         await store.takeSessionsByBinding(bindingPrefix("connection", "n1", "c1"));
         assert.deepEqual(await store.listAttributes(session(2).key), {});
+      });
+    });
+
+    describe("capped writes", () => {
+      const deny = (max: number) => ({ max, policy: "deny" as const });
+      const evict = (max: number) => ({ max, policy: "evict-oldest" as const });
+      const alice = (n: number, overrides: Partial<SessionRecord> = {}) =>
+        session(n, { realm: "r", userName: "alice", loginAt: 1_000 + n, ...overrides });
+
+      it("insertSessionCapped under deny inserts up to the cap, then refuses and changes nothing", async () => {
+        assert.deepEqual(await store.insertSessionCapped(alice(1), deny(2)), {
+          session: alice(1),
+          denied: false,
+          evicted: [],
+        });
+        assert.equal((await store.insertSessionCapped(alice(2), deny(2))).denied, false);
+        assert.deepEqual(await store.insertSessionCapped(alice(3), deny(2)), {
+          session: null,
+          denied: true,
+          evicted: [],
+        });
+        assert.equal(await store.getSessionByKey(alice(3).key), null);
+        assert.equal(await store.countSessions({ realm: "r", userName: "alice" }), 2);
+      });
+
+      it("insertSessionCapped counts only that user of that realm, never anonymous sessions", async () => {
+        await store.insertSession(session(1, { realm: "r", userName: "bob" }));
+        await store.insertSession(session(2, { realm: "other", userName: "alice" }));
+        await store.insertSession(session(3, { realm: "r", userName: null }));
+        assert.equal((await store.insertSessionCapped(alice(4), deny(1))).denied, false);
+      });
+
+      it("insertSessionCapped under evict-oldest deletes the oldest by login time, then number, with their attributes", async () => {
+        await store.insertSession(alice(1, { loginAt: 5_000 }));
+        await store.insertSession(alice(2, { loginAt: 2_000 }));
+        await store.insertSession(alice(3, { loginAt: 2_000 }));
+        assert.equal(await store.putAttributes(alice(2).key, [["k", "v"]], ROOMY), "ok");
+        const written = await store.insertSessionCapped(alice(4, { loginAt: 9_000 }), evict(2));
+        assert.equal(written.denied, false);
+        assert.deepEqual(written.session, alice(4, { loginAt: 9_000 }));
+        assert.deepEqual(numbers(written.evicted), [2, 3]);
+        assert.deepEqual(written.evicted[0], alice(2, { loginAt: 2_000 }), "evicted records come back whole");
+        assert.deepEqual(numbers((await store.listSessions({ realm: "r" }, null, 10)).sessions), [1, 4]);
+        assert.deepEqual(await store.listAttributes(alice(2).key), {});
+      });
+
+      it("insertSessionCapped rejects a duplicate like insertSession and evicts nothing then", async () => {
+        await store.insertSession(alice(1));
+        await rejectsWith(store.insertSessionCapped(alice(1, { number: 2 }), evict(1)), "ALREADY_EXISTS");
+        assert.ok(await store.getSessionByKey(alice(1).key), "nothing was evicted for a write that failed");
+      });
+
+      it("updateSessionCapped logs a session in under the cap; the session does not count against itself", async () => {
+        await store.insertSession(alice(1));
+        await store.insertSession(session(2, { realm: "r", userName: null }));
+        const written = await store.updateSessionCapped(session(2).key, { userName: "alice", loginAt: 7_000 }, deny(2));
+        assert.equal(written.denied, false);
+        assert.equal(written.session?.userName, "alice");
+        assert.equal(written.session?.loginAt, 7_000);
+        // At the cap, the same session logging in again (a new user name) is counted once.
+        const again = await store.updateSessionCapped(session(2).key, { userName: "alice" }, deny(2));
+        assert.equal(again.denied, false);
+      });
+
+      it("updateSessionCapped under deny refuses at the cap and changes nothing", async () => {
+        await store.insertSession(alice(1));
+        await store.insertSession(session(2, { realm: "r", userName: null }));
+        const written = await store.updateSessionCapped(session(2).key, { userName: "alice" }, deny(1));
+        assert.deepEqual(written, { session: null, denied: true, evicted: [] });
+        assert.equal((await store.getSessionByKey(session(2).key))?.userName, null);
+      });
+
+      it("updateSessionCapped counts the user of the realm the patch moves the session into", async () => {
+        await store.insertSession(session(1, { realm: "two", userName: "carol" }));
+        await store.insertSession(session(2, { realm: "one", userName: null }));
+        const written = await store.updateSessionCapped(session(2).key, { realm: "two", userName: "carol" }, evict(1));
+        assert.deepEqual(numbers(written.evicted), [1]);
+        assert.equal(written.session?.realm, "two");
+      });
+
+      it("updateSessionCapped of an absent session answers null, not denied", async () => {
+        assert.deepEqual(await store.updateSessionCapped(session(9).key, { userName: "alice" }, deny(1)), {
+          session: null,
+          denied: false,
+          evicted: [],
+        });
+      });
+
+      it("concurrent capped inserts under deny accept exactly the cap", async () => {
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.insertSessionCapped(alice(i + 1), deny(3))),
+        );
+        assert.equal(results.filter((r) => !r.denied).length, 3);
+        assert.equal(await store.countSessions({ realm: "r", userName: "alice" }), 3);
+      });
+
+      it("concurrent capped inserts under evict-oldest never leave more than the cap", async () => {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.insertSessionCapped(alice(i + 1), evict(3))));
+        assert.equal(await store.countSessions({ realm: "r", userName: "alice" }), 3);
       });
     });
 
