@@ -43,7 +43,9 @@ import { idleGraceTerms } from "../core/session.ts";
 import type {
   AttributeEntry,
   AttributeLimits,
+  CappedWrite,
   PutAttributeResult,
+  SessionCap,
   SessionFilter,
   SessionPage,
   SessionPatch,
@@ -68,6 +70,12 @@ export interface SqliteStoreOptions {
   path: string;
   /** `"normal"` (default) survives a process crash; `"full"` also survives a power loss. */
   durability?: "normal" | "full";
+  /**
+   * An open connection to use instead of opening `path`, for a host that wants to run several store
+   * calls in one of its own transactions (a bulk import). The store configures and migrates it, and
+   * closes it on `close()`.
+   */
+  database?: Database.Database;
 }
 
 /** The schema version this code reads and writes. */
@@ -437,7 +445,7 @@ function settle<T>(work: () => T): Promise<T> {
 }
 
 function openDatabase(options: SqliteStoreOptions): Database.Database {
-  const db = new Database(options.path);
+  const db = options.database ?? new Database(options.path);
   try {
     db.pragma("journal_mode = WAL");
     // NORMAL in WAL mode: a commit reaches the WAL file before the call returns, so it survives a crash
@@ -661,6 +669,36 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
   );
 
+  // A user's other sessions, oldest first, for a capped write; the realm-and-user index finds them.
+  const userSessions = db.prepare<[string, string, string], SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE realm = ? AND user_name = ? AND key <> ?
+    ORDER BY coalesce(login_at, created_at), number`,
+  );
+
+  /** Deletes the oldest of `others` so that, with the session just written, at most `max` remain. */
+  function evict(others: SessionRow[], max: number): SessionRecord[] {
+    const victims = others.slice(0, Math.max(0, others.length + 1 - max));
+    return victims.map((row) => sessionFromRow(takeSession.get(row.key) ?? row));
+  }
+
+  const insertCappedTx = db.transaction((record: SessionRecord, cap: SessionCap): CappedWrite => {
+    const others = record.userName === null ? [] : userSessions.all(record.realm, record.userName, record.key);
+    if (others.length >= cap.max && cap.policy === "deny") return { session: null, denied: true, evicted: [] };
+    insertSession.run(sessionToRow(record));
+    return { session: record, denied: false, evicted: evict(others, cap.max) };
+  });
+
+  const updateCappedTx = db.transaction((key: string, patch: SessionPatch, cap: SessionCap): CappedWrite => {
+    const current = sessionByKey.get(key);
+    if (!current) return { session: null, denied: false, evicted: [] };
+    const userName = patch.userName ?? null;
+    const realm = patch.realm ?? current.realm;
+    const others = userName === null ? [] : userSessions.all(realm, userName, key);
+    if (others.length >= cap.max && cap.policy === "deny") return { session: null, denied: true, evicted: [] };
+    const updated = mapRow(updateSession.get(patchParams(key, patch)), sessionFromRow);
+    return { session: updated, denied: false, evicted: evict(others, cap.max) };
+  });
+
   const takeTicketTx = db.transaction((digest: string, kind: TicketKind, now: number): TicketRecord | null => {
     const row = takeLiveTicket.get(digest, kind, now);
     if (row) return ticketFromRow(row);
@@ -711,6 +749,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     getSessionByDigest: (digest) => settle(() => mapRow(sessionByDigest.get(digest), sessionFromRow)),
     getSessionByKey: (key) => settle(() => mapRow(sessionByKey.get(key), sessionFromRow)),
     getSessionByNumber: (number) => settle(() => mapRow(sessionByNumber.get(number), sessionFromRow)),
+
+    insertSessionCapped: (record, cap) => settle(() => insertCappedTx.immediate(record, cap)),
+
+    updateSessionCapped: (key, patch, cap) => settle(() => updateCappedTx.immediate(key, patch, cap)),
 
     updateSession: (key, patch) => settle(() => mapRow(updateSession.get(patchParams(key, patch)), sessionFromRow)),
 
