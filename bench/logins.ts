@@ -13,12 +13,12 @@
  */
 
 import { join } from "node:path";
+import { warmAndMeasure } from "./lib/measure.ts";
 import type { BenchOptions } from "./lib/options.ts";
 import { runChild } from "./lib/proc.ts";
 import { fmt, line, median, round, verdict } from "./lib/report.ts";
 import { startSessiond } from "./lib/servers.ts";
 import type { WrkResult } from "./lib/wrk.ts";
-import { warmAndMeasure } from "./whoami.ts";
 
 export const LOGINS_TARGET = 0.9;
 
@@ -58,14 +58,18 @@ export async function runLogins(options: BenchOptions): Promise<LoginsResult> {
     for (let i = 0; i < options.rounds; i++) {
       runs.baseline.push(await runArgon2Baseline(options.loginConnections, options.durationS, options.warmupS));
       runs.sessiond.push(
-        await warmAndMeasure(options, {
-          url: `${sessiond.url}/api/v1/login`,
-          mode: "login",
-          listFile: sessiond.usersFile,
-          password: sessiond.password,
-          connections: options.loginConnections,
-          threads: 1,
-        }),
+        await warmAndMeasure(
+          options,
+          {
+            url: `${sessiond.url}/api/v1/login`,
+            mode: "login",
+            listFile: sessiond.usersFile,
+            password: sessiond.password,
+            connections: options.loginConnections,
+            threads: 1,
+          },
+          sessiond,
+        ),
       );
     }
   } finally {

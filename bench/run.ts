@@ -1,9 +1,10 @@
 /**
  * The benchmark suite: `npm run bench -- [scenario ...] [--quick] [--duration S] [--connections N] ...`
  *
- * Scenarios (one file each): `whoami` (bench/whoami.ts), `memory` (bench/memory.ts), `logins`
- * (bench/logins.ts), `latency` (bench/latency.ts), `vsphere` (bench/vsphere.ts), `agent`
- * (bench/agent.ts); all of them unless some are named. Every figure is
+ * Scenarios (one file each): `whoami` (bench/whoami.ts), `whoami1m` (bench/whoami1m.ts), `memory`
+ * (bench/memory.ts), `logins` (bench/logins.ts), `latency` (bench/latency.ts), `vsphere`
+ * (bench/vsphere.ts), `agent` (bench/agent.ts), `httpkom` (bench/httpkom.ts), `astrogrid`
+ * (bench/astrogrid.ts); all of them unless some are named. Every figure is
  * compared with a baseline measured in the same run on the same machine; servers and baselines run in
  * child processes of their own and the load generator (wrk) in yet another. Each scenario prints its
  * result lines; the whole summary is printed as JSON at the end and written to `.bench/latest.json`.
@@ -16,25 +17,31 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { runAgent } from "./agent.ts";
+import { runAstrogrid } from "./astrogrid.ts";
+import { runHttpkom } from "./httpkom.ts";
 import { runLatency } from "./latency.ts";
-import { parseOptions } from "./lib/options.ts";
+import { parseOptions, type SCENARIOS } from "./lib/options.ts";
 import { killAllChildren } from "./lib/proc.ts";
 import { machine } from "./lib/report.ts";
 import { runLogins } from "./logins.ts";
 import { runMemory } from "./memory.ts";
 import { runVsphere } from "./vsphere.ts";
 import { runWhoami } from "./whoami.ts";
+import { runWhoami1m } from "./whoami1m.ts";
 
 const RUN_DEADLINE_MS = 60 * 60_000;
 
 const options = parseOptions(process.argv.slice(2));
-const scenarios: Record<string, (o: typeof options) => Promise<unknown>> = {
+const scenarios: Record<(typeof SCENARIOS)[number], (o: typeof options) => Promise<unknown>> = {
   whoami: runWhoami,
+  whoami1m: runWhoami1m,
   memory: runMemory,
   logins: runLogins,
   latency: runLatency,
   vsphere: runVsphere,
   agent: runAgent,
+  httpkom: runHttpkom,
+  astrogrid: runAstrogrid,
 };
 
 const deadline = setTimeout(() => {
@@ -71,7 +78,7 @@ const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
 const results: Record<string, unknown> = {};
 let failed = false;
 for (const name of options.scenarios) {
-  const run = scenarios[name];
+  const run = scenarios[name as (typeof SCENARIOS)[number]];
   if (!run) continue;
   try {
     results[name] = await run(options);

@@ -15,11 +15,10 @@
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Measured, warmAndMeasure } from "./lib/measure.ts";
 import type { BenchOptions } from "./lib/options.ts";
 import { compareThroughput, fmt, line } from "./lib/report.ts";
 import { type RawServer, type SessiondServer, startRaw, startSessiond } from "./lib/servers.ts";
-import type { WrkResult } from "./lib/wrk.ts";
-import { warmAndMeasure } from "./whoami.ts";
 
 /** pyVmomi's exact request for `si.content.sessionManager.currentSession` (protocols.md 1.10 d). */
 const CURRENT_SESSION =
@@ -33,10 +32,10 @@ export interface VsphereResult {
   connections: number;
   durationS: number;
   responseBytes: number;
-  baseline: WrkResult;
-  sessiond: WrkResult;
+  baseline: Measured;
+  sessiond: Measured;
   ratio: number;
-  baselineSameBody: WrkResult;
+  baselineSameBody: Measured;
   ratioToSameBody: number;
   rounds: { sessiond: number[]; baseline: number[]; baselineSameBody: number[] };
 }
@@ -71,14 +70,18 @@ export async function runVsphere(options: BenchOptions): Promise<VsphereResult> 
     servers.push(rawSameBody);
 
     const measure = (url: string) =>
-      warmAndMeasure(options, {
-        mode: "soap",
-        body: CURRENT_SESSION,
-        connections: options.connections,
-        threads: options.threads,
-        url: url === sessiond.url ? `${url}/sdk` : url,
-        listFile: sessiond.secretsFile,
-      });
+      warmAndMeasure(
+        options,
+        {
+          mode: "soap",
+          body: CURRENT_SESSION,
+          connections: options.connections,
+          threads: options.threads,
+          url: url === sessiond.url ? `${url}/sdk` : url,
+          listFile: sessiond.secretsFile,
+        },
+        url === sessiond.url ? sessiond : undefined,
+      );
     const compared = await compareThroughput(
       options.rounds,
       {

@@ -20,6 +20,8 @@ export interface BenchOptions {
   sessions: number;
   /** How many of their secrets the generator rotates over. */
   sample: number;
+  /** Live sessions in the store of the `whoami1m` scenario. */
+  largeSessions: number;
   /** Sessions in the memory scenario. */
   memorySessions: number;
   /** Concurrent logins (wrk connections), and verifications in flight in the argon2 baseline. */
@@ -35,7 +37,17 @@ export interface BenchOptions {
   scenarios: string[];
 }
 
-export const SCENARIOS = ["whoami", "memory", "logins", "latency", "vsphere", "agent"] as const;
+export const SCENARIOS = [
+  "whoami",
+  "whoami1m",
+  "memory",
+  "logins",
+  "latency",
+  "vsphere",
+  "agent",
+  "httpkom",
+  "astrogrid",
+] as const;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values, positionals } = parseArgs({
@@ -49,6 +61,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       rounds: { type: "string" },
       threads: { type: "string" },
       sessions: { type: "string" },
+      "large-sessions": { type: "string" },
       "memory-sessions": { type: "string" },
       "login-connections": { type: "string" },
       "cpu-prof": { type: "boolean", default: false },
@@ -57,7 +70,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   });
   if (values.help) {
     console.log(`npm run bench -- [${SCENARIOS.join("|")} ...] [--quick] [--duration S] [--warmup S]
-  [--rounds N] [--connections N] [--threads N] [--sessions N] [--memory-sessions N] [--login-connections N] [--cpu-prof]`);
+  [--rounds N] [--connections N] [--threads N] [--sessions N] [--large-sessions N] [--memory-sessions N]
+  [--login-connections N] [--cpu-prof]`);
     process.exit(0);
   }
   const unknown = positionals.filter((p) => !(SCENARIOS as readonly string[]).includes(p));
@@ -82,6 +96,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     threads: num(values.threads, 1, "threads"),
     sessions,
     sample: Math.min(sessions, quick ? 2_000 : 10_000),
+    largeSessions: num(values["large-sessions"], quick ? 100_000 : 1_000_000, "large-sessions"),
     memorySessions: num(values["memory-sessions"], quick ? 100_000 : 1_000_000, "memory-sessions"),
     loginConnections: num(values["login-connections"], 8, "login-connections"),
     rateConnections: 10,

@@ -7,6 +7,10 @@
  * is a message. A server prints `{"ready":true,...}` once it listens and keeps running until it gets
  * SIGTERM or its stdin closes (so a child never outlives a parent that died). Every child also has a
  * hard deadline after which it is killed.
+ *
+ * A running server may also answer requests: the parent writes one JSON line `{"id":N,...}` to the
+ * child's stdin (`RunningChild.request`), the child answers with one message `{"reply":N,...}`, or
+ * `{"reply":N,"error":"..."}` (`answerParent`).
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -26,6 +30,8 @@ export interface RunningChild<T> {
   /** The child's `ready` message. */
   info: T;
   pid: number;
+  /** Sends `message` to the child (see `answerParent`) and resolves with its reply, without `reply`. */
+  request<R>(message: Record<string, unknown>, timeoutMs?: number): Promise<R>;
   /** SIGTERM, then SIGKILL after 10 s; resolves when the child has exited. */
   stop(): Promise<void>;
 }
@@ -77,22 +83,64 @@ function exited(child: ChildProcess): Promise<number | null> {
 /** Starts a long-running child and resolves with its `ready` message. */
 export function startChild<T>(script: string, args: string[], options: ChildOptions): Promise<RunningChild<T>> {
   const child = launch(script, args, options);
+  const pending = new Map<number, { resolve(message: Record<string, unknown>): void; reject(error: Error): void }>();
+  let nextId = 1;
+  // A request written after the child died fails in `request`, not as an unhandled EPIPE here.
+  child.stdin?.on("error", () => {});
+  child.once("exit", (code, signal) => {
+    for (const { reject } of pending.values()) {
+      reject(new Error(`${options.label} exited (code ${code}, signal ${signal})`));
+    }
+    pending.clear();
+  });
+
+  function request<R>(message: Record<string, unknown>, timeoutMs = 60_000): Promise<R> {
+    const id = nextId++;
+    return new Promise<R>((resolve, reject) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(new Error(`${options.label} has exited`));
+        return;
+      }
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${options.label} did not answer ${JSON.stringify(message)} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(id, {
+        resolve(answer) {
+          clearTimeout(timer);
+          const { reply: _id, ...rest } = answer;
+          resolve(rest as R);
+        },
+        reject(error) {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      child.stdin?.write(`${JSON.stringify({ ...message, id })}\n`);
+    });
+  }
+
+  async function stop(): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const forced = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited(child);
+    clearTimeout(forced);
+  }
+
   return new Promise((resolve, reject) => {
     let ready = false;
     messages(child, (message) => {
+      if (typeof message.reply === "number") {
+        const waiting = pending.get(message.reply);
+        pending.delete(message.reply);
+        if (typeof message.error === "string") waiting?.reject(new Error(`${options.label}: ${message.error}`));
+        else waiting?.resolve(message);
+        return;
+      }
       if (ready || message.ready !== true) return;
       ready = true;
-      resolve({
-        info: message as T,
-        pid: child.pid ?? -1,
-        async stop() {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill("SIGTERM");
-          const forced = setTimeout(() => child.kill("SIGKILL"), 10_000);
-          await exited(child);
-          clearTimeout(forced);
-        },
-      });
+      resolve({ info: message as T, pid: child.pid ?? -1, request, stop });
     });
     child.once("exit", (code, signal) => {
       if (!ready) reject(new Error(`${options.label} exited before it was ready (code ${code}, signal ${signal})`));
@@ -136,6 +184,27 @@ export function exitWithParent(cleanup: () => Promise<void>, maxMs: number): voi
     console.error(`lifetime of ${maxMs} ms reached: exiting`);
     exit(1);
   }, maxMs).unref();
+}
+
+/**
+ * For children: answers the parent's requests (`RunningChild.request`), one JSON line each on stdin,
+ * with what `handle` resolves to, as one `{"reply":id,...}` message on stdout.
+ */
+export function answerParent(handle: (request: Record<string, unknown>) => Promise<Record<string, unknown>>): void {
+  createInterface({ input: process.stdin }).on("line", (line) => {
+    let request: Record<string, unknown>;
+    try {
+      request = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const id = request.id;
+    if (typeof id !== "number") return;
+    handle(request).then(
+      (answer) => console.log(JSON.stringify({ ...answer, reply: id })),
+      (error: unknown) => console.log(JSON.stringify({ reply: id, error: String(error) })),
+    );
+  });
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -26,8 +26,43 @@ export interface SessiondServer {
   /** File holding one who-am-i response body, as sessiond sent it, and its size. */
   whoamiBodyFile: string;
   whoamiBodyBytes: number;
+  /** Live sessions inserted before it reported ready, how long that took and how. */
+  sessions: number;
   insertMs: number;
+  insertMode: string;
+  /** Whether the child sees the store's activity writes (see `bench/lib/sessiond-server.ts`). */
+  activityCounted: boolean;
+  pid: number;
+  /** Reads the child's counters (it flushes nothing: see `bench/lib/sessiond-server.ts`). */
+  stats(): Promise<SessiondStats>;
+  /**
+   * Runs `run` (a measured load) and tells what the server did meanwhile. With `--cpu-prof` the child
+   * profiles exactly that run, into `.bench/profiles/<tag>/`.
+   */
+  observe<T>(run: () => Promise<T>): Promise<{ result: T; observed: Observed }>;
   stop(): Promise<void>;
+}
+
+/** The sessiond child's counters (see the `stats` request in `bench/lib/sessiond-server.ts`). */
+export interface SessiondStats {
+  /** Rows and calls of the store's `applyActivity` since start, and milliseconds spent in it. */
+  activity: { rows: number; calls: number; ms: number };
+  /** Bytes: `rss`, `heapUsed`, `external` always; `peakRss`, `rssAnon`, `rssFile` on Linux. */
+  memory: { rss: number; heapUsed: number; external: number; peakRss?: number; rssAnon?: number; rssFile?: number };
+  /** User plus system CPU time of the process since start, in µs. */
+  cpuUs: number;
+}
+
+/** What the sessiond child did during one observed run. */
+export interface Observed {
+  /** Wall time between the two readings (a little longer than the run). */
+  seconds: number;
+  activityRows: number;
+  activityCalls: number;
+  activityWriteMs: number;
+  cpuMs: number;
+  /** The child's memory right after the run. */
+  memoryAfter: SessiondStats["memory"];
 }
 
 interface SessiondReady {
@@ -36,7 +71,11 @@ interface SessiondReady {
   secrets: string[];
   users: string[];
   password: string;
+  sessions: number;
   insertMs: number;
+  insertMode: string;
+  activityCounted: boolean;
+  pid: number;
 }
 
 /** The raw `node:http` baseline; answers `{"ok":true}`, or the content of `bodyFile` when given. */
@@ -59,48 +98,101 @@ async function startRawChild(script: string, bodyFile: string | undefined): Prom
 }
 
 /**
- * sessiond with the SQLite store and `options.sessions` live sessions; `tag` names its CPU profile.
- * `agent` turns the Agent front door on as well.
+ * sessiond with the SQLite store and `options.sessions` live sessions (or `extra.sessions`); `tag`
+ * names its CPU profiles. `agent` and `astrogrid` turn those front doors on as well.
+ *
+ * With `--cpu-prof` the child profiles itself through `node:inspector`, never the insertion: each
+ * `observe()`d run gets a profile of its own (`CPU.<tag>.<n>.cpuprofile`); a scenario that observes
+ * nothing gets one profile from readiness to `stop()` (`CPU.<tag>.cpuprofile`).
  */
 export async function startSessiond(
   options: BenchOptions,
   tag: string,
-  extra: { agent?: boolean } = {},
+  extra: { agent?: boolean; astrogrid?: boolean; sessions?: number } = {},
 ): Promise<SessiondServer> {
-  const nodeArgs: string[] = [];
-  if (options.cpuProf) {
-    // One directory per scenario: tsx's loader thread writes a (nearly idle) profile of its own there too.
-    const dir = join(options.workDir, "profiles", tag);
-    mkdirSync(dir, { recursive: true });
-    nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
-  }
+  const sessions = extra.sessions ?? options.sessions;
   const child: RunningChild<SessiondReady> = await startChild<SessiondReady>(
     join(LIB, "sessiond-server.ts"),
     [
       "--sessions",
-      String(options.sessions),
+      String(sessions),
       "--sample",
-      String(options.sample),
+      String(Math.min(options.sample, sessions)),
       "--users",
       "4",
       ...(extra.agent ? ["--agent"] : []),
+      ...(extra.astrogrid ? ["--astrogrid"] : []),
     ],
-    { label: "sessiond", timeoutMs: 30 * 60_000, nodeArgs },
+    { label: "sessiond", timeoutMs: 30 * 60_000 },
   );
-  const { url, agentUrl, secrets, users, password, insertMs } = child.info;
+  const { url, agentUrl, secrets, users, password, insertMs, insertMode, activityCounted } = child.info;
+  const profileDir = join(options.workDir, "profiles", tag);
+  if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
+  let profiles = 0;
+  let wholeProfile = false;
+  const stats = () => child.request<SessiondStats>({ cmd: "stats" });
   const server: Omit<SessiondServer, "whoamiBodyFile" | "whoamiBodyBytes"> = {
     url,
     agentUrl,
     secrets,
     password,
+    sessions,
     insertMs,
+    insertMode,
+    activityCounted,
+    pid: child.pid,
     secretsFile: writeList(join(options.workDir, `secrets-${tag}.txt`), secrets),
     usersFile: writeList(join(options.workDir, `users-${tag}.txt`), users),
-    stop: () => child.stop(),
+    stats,
+    async observe<T>(run: () => Promise<T>) {
+      if (wholeProfile) {
+        // This scenario observes its runs: the profile since readiness holds nothing measured.
+        wholeProfile = false;
+        await child.request({ cmd: "profile-stop" });
+      }
+      const before = await stats();
+      const started = performance.now();
+      if (options.cpuProf) await child.request({ cmd: "profile-start" });
+      let result: T;
+      try {
+        result = await run();
+      } finally {
+        if (options.cpuProf) {
+          profiles += 1;
+          const file = join(profileDir, `CPU.${tag}.${profiles}.cpuprofile`);
+          await child.request({ cmd: "profile-stop", file });
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const after = await stats();
+      return {
+        result,
+        observed: {
+          seconds: Math.round(seconds * 100) / 100,
+          activityRows: after.activity.rows - before.activity.rows,
+          activityCalls: after.activity.calls - before.activity.calls,
+          activityWriteMs: Math.round((after.activity.ms - before.activity.ms) * 10) / 10,
+          cpuMs: Math.round((after.cpuUs - before.cpuUs) / 100) / 10,
+          memoryAfter: after.memory,
+        },
+      };
+    },
+    async stop() {
+      if (wholeProfile) {
+        wholeProfile = false;
+        const file = join(profileDir, `CPU.${tag}.cpuprofile`);
+        await child.request({ cmd: "profile-stop", file }).catch((error: unknown) => console.error(error));
+      }
+      await child.stop();
+    },
   };
   const whoamiBody = await checkSessiond(server, users[0] ?? "admin");
   const whoamiBodyFile = join(options.workDir, `whoami-body-${tag}.json`);
   writeFileSync(whoamiBodyFile, whoamiBody);
+  if (options.cpuProf) {
+    await child.request({ cmd: "profile-start" });
+    wholeProfile = true;
+  }
   return { ...server, whoamiBodyFile, whoamiBodyBytes: Buffer.byteLength(whoamiBody) };
 }
 

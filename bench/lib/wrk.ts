@@ -12,9 +12,16 @@ const SCRIPT = join(import.meta.dirname, "wrk", "bench.lua");
 export interface WrkOptions {
   /** Full URL, path included. */
   url: string;
-  mode: "bearer" | "login" | "soap";
-  /** The request body of `soap` mode. */
+  mode: "bearer" | "login" | "soap" | "header" | "xmlrpc";
+  /** The request body of `soap` and `xmlrpc` modes. */
   body?: string;
+  /** The header that carries the secret in `header` mode (e.g. `Httpkom-Connection`). */
+  header?: string;
+  /**
+   * Request path with `{item}` standing for the secret (or user name), replacing the URL's path:
+   * `/astrogrid/{item}/xmlrpc`. Without it every request goes to the URL's path.
+   */
+  path?: string;
   /** Secrets (bearer) or user names (login), rotated over. */
   listFile?: string;
   password?: string;
@@ -75,6 +82,8 @@ export function runWrk(options: WrkOptions): Promise<WrkResult> {
     BENCH_PASSWORD: options.password ?? "",
     BENCH_DELAY_MS: String(options.delayMs ?? 0),
     BENCH_BODY: options.body ?? "",
+    BENCH_HEADER: options.header ?? "",
+    BENCH_PATH: options.path ?? "",
   };
   const child = spawn("wrk", args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
