@@ -41,6 +41,9 @@ export function withSessionCache(store: Store, cache: SessionCache, clock: Clock
     get shared() {
       return store.shared;
     },
+    get cluster() {
+      return store.cluster;
+    },
 
     getSessionByDigest(digest) {
       const held = cache.byDigest(digest, clock.now());

@@ -20,6 +20,7 @@ import { createActivityBuffer } from "./activity.ts";
 import { bindingPrefix } from "./binding.ts";
 import { withSessionCache } from "./cached-store.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { type ClusterSettings, createClusterLink, DEFAULT_CLUSTER_SETTINGS, type NodeState } from "./cluster-link.ts";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./config.ts";
 import { createDirectoryCache } from "./directory-cache.ts";
 import { SessionError } from "./errors.ts";
@@ -60,6 +61,8 @@ export interface EngineOptions {
   log?: EngineLogger;
   /** Whether to write login, failed-login and session-ending events to the store's audit log. @default true */
   audit?: boolean;
+  /** How the node keeps its lease when the store is shared (`store.cluster`). */
+  cluster?: Partial<ClusterSettings>;
 }
 
 export interface Engine {
@@ -102,6 +105,16 @@ export interface Engine {
   invalidateAllSessions(): void;
   /** What the engine holds in memory now, and how much activity it has written. */
   stats(): EngineStats;
+  /**
+   * Watches a session for a push channel (an SSE stream, a vSphere wait, an Agent login): when the
+   * store is shared, its ending is announced here even if the other node's hint is lost. Returns the
+   * function that stops watching. Without a shared store, every ending happens here: nothing to do.
+   */
+  watchSession(key: string): () => void;
+  /** `alone` without a shared store; otherwise the state of this node's lease. */
+  nodeState(): NodeState | "alone";
+  /** Called when the node's lease state changes (fenced, serving again). */
+  onNodeState(listener: (state: NodeState) => void): () => void;
   /** Removes expired sessions and tickets now; returns the number of sessions removed. */
   sweep(): Promise<number>;
   /** Removes bound sessions a previous process of this node left behind, then starts the timers. */
@@ -171,7 +184,8 @@ export function createEngine(options: EngineOptions): Engine {
 
   if (options.audit !== false) {
     events.subscribe((event) => {
-      if (!AUDITED.has(event.type)) return;
+      // A relayed event is in the audit log already, written by the node that emitted it.
+      if (!AUDITED.has(event.type) || event.remote) return;
       store
         .appendAudit({
           at: event.at,
@@ -186,6 +200,49 @@ export function createEngine(options: EngineOptions): Engine {
         })
         .catch((error: unknown) => log.error({ err: error }, "Could not write the audit log"));
     });
+  }
+
+  // Several nodes on one store: a lease, and hints to and from the others (cluster-link.ts).
+  const link = backing.cluster
+    ? createClusterLink({
+        cluster: backing.cluster,
+        store: backing,
+        clock,
+        nodeId,
+        settings: { ...DEFAULT_CLUSTER_SETTINGS, ...options.cluster },
+        hooks: {
+          forgetSession(key, ended) {
+            cache.drop(key);
+            if (ended) activity.forget(key);
+          },
+          forgetDirectory: () => directory.clear(),
+          forgetAllSessions: () => cache.dropAll(),
+          relay: (event) => events.emit(event),
+          fence: async () => {
+            await endBound(bindingPrefix("connection", nodeId), "connection-closed");
+            await endBound(bindingPrefix("server", nodeId), "disposed");
+          },
+          warn: (object, message) => log.warn(object, message),
+          info: (object, message) => log.info(object, message),
+        },
+      })
+    : undefined;
+  if (link) {
+    events.subscribe((event) => {
+      // A failed login changes nothing another node holds; everything else may (caches, push channels).
+      if (!event.remote && event.type !== "login-failed") link.publish(event);
+    });
+  }
+
+  /** Refuses to act for callers while this node has lost its lease (another node may reap its sessions). */
+  function requireLease(): void {
+    if (link?.state === "fenced") {
+      throw new SessionError(
+        "STORE_UNAVAILABLE",
+        "This node has lost its lease on the shared store: try another node, or again in a few seconds.",
+        { details: { reason: "fenced" } },
+      );
+    }
   }
 
   /** How long past its idle deadline a session may still be alive elsewhere: none when alone. */
@@ -276,6 +333,7 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function authenticate(context: CallContext): Promise<Caller> {
+    requireLease();
     if (context.trusted) return { context, session: null, user: null, privileges: new Set(ALL_PRIVILEGES) };
     if (context.realm !== undefined && !(await directory.realm(context.realm))) {
       throw new SessionError("NOT_FOUND", "No such realm.", { details: { realm: context.realm } });
@@ -422,7 +480,10 @@ export function createEngine(options: EngineOptions): Engine {
     checkServiceTicketUse(caller, op.serviceTicket === true);
     const parsed = op.parse(input);
     const result = await op.run(context(caller), parsed);
-    if (op.name.startsWith("directory.")) directory.clear();
+    if (op.name.startsWith("directory.")) {
+      directory.clear();
+      link?.publishDirectoryChange();
+    }
     return result;
   }
 
@@ -477,6 +538,22 @@ export function createEngine(options: EngineOptions): Engine {
       removed += expired.length;
       if (expired.length < SWEEP_BATCH) break;
     }
+    const cluster = backing.cluster;
+    if (link?.state === "serving" && cluster) {
+      // Sessions bound to nodes that died (no live lease): any node takes each exactly once.
+      for (;;) {
+        const orphans = await cluster.takeSessionsOfDeadNodes(SWEEP_BATCH);
+        for (const session of orphans) {
+          activity.forget(session.key);
+          cache.drop(session.key);
+          emit(session.binding?.kind === "server" ? "disposed" : "connection-closed", session, {
+            detail: `Its node ${session.binding?.node ?? ""} is gone.`,
+          });
+        }
+        removed += orphans.length;
+        if (orphans.length < SWEEP_BATCH) break;
+      }
+    }
     await store.deleteExpiredTickets(now);
     return removed;
   }
@@ -525,7 +602,17 @@ export function createEngine(options: EngineOptions): Engine {
     stats() {
       return { activityBuffered: activity.size, activityRowsWritten, activityWrites, cache: cache.stats() };
     },
+    watchSession(key) {
+      return link ? link.watch(key) : () => {};
+    },
+    nodeState() {
+      return link ? link.state : "alone";
+    },
+    onNodeState(listener) {
+      return link ? link.onState(listener) : () => {};
+    },
     async start() {
+      await link?.start();
       await endBound(bindingPrefix("connection", nodeId), "connection-closed");
       await endBound(bindingPrefix("server", nodeId), "disposed");
       flushTimer = setInterval(() => void flush(), limits.activityFlushMs).unref();
@@ -539,6 +626,7 @@ export function createEngine(options: EngineOptions): Engine {
       await sweeping?.catch(() => {});
       await flush(true);
       await endBound(bindingPrefix("server", nodeId), "disposed");
+      await link?.stop();
     },
   };
 }

@@ -21,6 +21,11 @@ export interface SessionEvent {
   ipAddress: string | null;
   /** Human-readable detail, never containing secrets. */
   detail: string | null;
+  /**
+   * True when another node emitted it and this node only relays it (a shared store's hint): it is
+   * already in the audit log and must not be announced again.
+   */
+  remote?: boolean;
 }
 
 export type EventListener = (event: SessionEvent) => void;

@@ -9,11 +9,13 @@
  * - `SessionStore` (`sessions.ts`): sessions and their attributes;
  * - `DirectoryStore` (`directory.ts`): realms, users and groups;
  * - `TicketStore` (`tickets.ts`): single-use tickets;
- * - `SettingsStore` and `AuditStore` (`settings.ts`): server-wide settings and the audit log.
+ * - `SettingsStore` and `AuditStore` (`settings.ts`): server-wide settings and the audit log;
+ * - `ClusterStore` (`cluster.ts`), only for stores several nodes share: leases and hints.
  *
  * @module
  */
 
+import type { ClusterStore } from "./cluster.ts";
 import type { DirectoryStore } from "./directory.ts";
 import type { SessionStore } from "./sessions.ts";
 import type { AuditStore, SettingsStore } from "./settings.ts";
@@ -30,6 +32,8 @@ export interface Store extends SessionStore, DirectoryStore, TicketStore, Settin
    * nodes have not written yet may keep it alive).
    */
   readonly shared: boolean;
+  /** Leases, dead nodes' sessions and hints, when several nodes share the store (`shared`). */
+  readonly cluster?: ClusterStore;
   /** Releases connections and handles. Idempotent. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 
+export type { ClusterMessage, ClusterStore, NodeLease, StoreHint } from "./cluster.ts";
 export type { Store, StoreDriverName } from "./contract.ts";
 export type { DirectoryStore } from "./directory.ts";
 export type {

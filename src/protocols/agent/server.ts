@@ -102,6 +102,8 @@ interface Connection {
   loginTimer: NodeJS.Timeout | undefined;
   /** Resolves once the connection is closed and the engine has ended its bound sessions. */
   done: Promise<void>;
+  /** Stops the engine watching the permanent session (several nodes: it may end on another). */
+  unwatch?: (() => void) | undefined;
 }
 
 export function createAgentServer(options: AgentServerOptions): AgentServer {
@@ -140,6 +142,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
 
   function setPermanent(connection: Connection, session: PermanentSession): void {
     connection.permanent = session;
+    // With several nodes, another may terminate it: the engine announces that here too.
+    connection.unwatch = engine.watchSession(session.key);
     byPermanentKey.set(session.key, connection);
     clearTimeout(connection.idleTimer);
     connection.idleTimer = undefined;
@@ -149,6 +153,8 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
 
   function clearPermanent(connection: Connection): void {
     if (!connection.permanent) return;
+    connection.unwatch?.();
+    connection.unwatch = undefined;
     byPermanentKey.delete(connection.permanent.key);
     connection.permanent = undefined;
     if (!connection.closing) {
@@ -538,6 +544,18 @@ export function createAgentServer(options: AgentServerOptions): AgentServer {
   return {
     async start() {
       unsubscribe = engine.events.subscribe(onEngineEvent);
+      // A node that lost its lease on a shared store ends its connections: another node may reap their
+      // sessions, and their clients should reconnect to a node that serves.
+      const unsubscribeState = engine.onNodeState((state) => {
+        if (state !== "fenced") return;
+        const lost = new SessionError("STORE_UNAVAILABLE", "This node lost its lease: connect to another node.");
+        for (const connection of connections) closeWithError(connection, lost);
+      });
+      const unsubscribeEvents = unsubscribe;
+      unsubscribe = () => {
+        unsubscribeEvents();
+        unsubscribeState();
+      };
       const listeners: AgentListener[] = [];
       if (settings.port !== null) listeners.push(await listen(false, settings.port));
       if (secureContext && settings.tlsPort !== null) listeners.push(await listen(true, settings.tlsPort));

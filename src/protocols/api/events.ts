@@ -1,8 +1,9 @@
 /**
  * `GET /api/v1/session/events`: a Server-Sent Events stream for one session. It pushes the service
  * message when it changes (`service-message`) and tells the client when its session ends and why
- * (`session-ended`, then the stream closes). A comment line every 15 s keeps proxies from closing an
- * idle stream and re-checks that the session still exists (another process may have ended it).
+ * (`session-ended`, then the stream closes), whichever node ended it. A comment line every 15 s keeps
+ * proxies from closing an idle stream and re-checks that the session still exists (another process
+ * may have ended it).
  *
  * Opening the stream is one call like any other; keeping it open is not activity, so an open stream
  * alone never keeps a session alive.
@@ -54,6 +55,7 @@ export async function openEventStream(
     closed = true;
     streams.delete(close);
     unsubscribe();
+    unwatch();
     clearInterval(heartbeat);
     out.end();
   };
@@ -62,6 +64,8 @@ export async function openEventStream(
     close();
   };
 
+  // With several nodes, the session may end on another: the engine announces that here too.
+  const unwatch = engine.watchSession(key);
   const unsubscribe = engine.events.subscribe((event: SessionEvent) => {
     if (closed) return;
     if (event.type === "message-updated") {

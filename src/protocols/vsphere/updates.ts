@@ -65,6 +65,8 @@ interface SessionCollector {
   generation: number;
   /** A pending wake of a `sessionList` watcher, gathering changes to other sessions. */
   settling: NodeJS.Timeout | undefined;
+  /** Stops the engine watching the session (several nodes: it may end on another). */
+  unwatch: () => void;
 }
 
 const objectKey = (obj: MoRef) => `${obj.type}:${obj.value}`;
@@ -91,6 +93,12 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
   let filterCount = 0;
   let closed = false;
 
+  /** Forgets a session's collector, and stops watching its session. */
+  const forget = (key: string) => {
+    bySession.get(key)?.unwatch();
+    bySession.delete(key);
+  };
+
   const unsubscribe = engine.events.subscribe((event: SessionEvent) => {
     if (event.type === "message-updated") {
       for (const collector of bySession.values()) collector.waiter?.wake();
@@ -98,7 +106,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
     }
     const own = event.sessionKey === null ? undefined : bySession.get(event.sessionKey);
     if (own && event.sessionKey !== null && endsLogin(event.type)) {
-      bySession.delete(event.sessionKey);
+      forget(event.sessionKey);
       clearTimeout(own.settling);
       own.waiter?.stop(sessionEnded());
     } else {
@@ -129,13 +137,20 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
     const key = sessionKeyOf(call);
     let collector = bySession.get(key);
     if (!collector) {
-      collector = { version: 0, filters: new Map(), waiter: undefined, generation: 0, settling: undefined };
+      collector = {
+        version: 0,
+        filters: new Map(),
+        waiter: undefined,
+        generation: 0,
+        settling: undefined,
+        unwatch: engine.watchSession(key),
+      };
       bySession.set(key, collector);
     }
     const caller = await engine.refresh(call.caller);
     if (bySession.get(key) !== collector) throw sessionEnded();
     if (!caller.session || !caller.user) {
-      bySession.delete(key);
+      forget(key);
       throw sessionEnded();
     }
     return { collector, call: { ...call, caller } };
@@ -331,6 +346,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
       for (const collector of bySession.values()) {
         clearTimeout(collector.settling);
         collector.waiter?.stop(requestCanceled());
+        collector.unwatch();
       }
       bySession.clear();
     },

@@ -1,0 +1,310 @@
+/**
+ * A node's link to the other nodes sharing its store: its lease, and the hints between them.
+ *
+ * - **The lease.** At start the node compares its clock with the store's (deadlines must come from one
+ *   clock, not a mix) and registers its `nodeId` under a new epoch. While another live node holds the
+ *   id, it waits up to one lease TTL for that lease to run out (the old holder died), then gives up.
+ *   It renews every heartbeat. A node that cannot renew before its lease runs out fences itself: it
+ *   ends its connection-bound sessions and answers `STORE_UNAVAILABLE` until it has registered again,
+ *   so that it never acts on sessions another node may already have reaped.
+ * - **Hints out.** Every session event this node emits (endings, logins, logouts, locale and service
+ *   message changes) and every directory change is published, after the change is written.
+ * - **Hints in.** Another node's event drops what this node holds of that session (cache, activity)
+ *   and is relayed to this node's listeners (push channels) marked `remote`.
+ * - **Real time for the lease.** Lease times are the store's clock and the heartbeat is a real timer, so
+ *   the lease is reckoned in wall-clock time, not the engine's injected clock.
+ * - **The row is the truth.** Whenever the listening connection comes back, and every few seconds
+ *   regardless, the node re-reads the sessions its push channels watch, so that a lost hint delays an
+ *   ending by seconds at most and never loses it.
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import { SessionError } from "./errors.ts";
+import { isEndReason, type SessionEvent } from "./events.ts";
+import { expiryReason } from "./session.ts";
+import type { ClusterStore, NodeLease, Store } from "./store/index.ts";
+import type { EndReason, SessionRecord } from "./types.ts";
+
+/** How a node keeps its lease and re-checks what it watches. */
+export interface ClusterSettings {
+  /** How long a lease lasts unless renewed, in ms. @default 15000 */
+  leaseTtlMs: number;
+  /** How often the lease is renewed, in ms. @default 5000 */
+  heartbeatMs: number;
+  /** Largest difference between this node's clock and the store's it starts with, in ms. @default 2000 */
+  maxClockSkewMs: number;
+  /** How often watched sessions are re-read from the store, in ms. @default 5000 */
+  reconcileMs: number;
+}
+
+export const DEFAULT_CLUSTER_SETTINGS: ClusterSettings = {
+  leaseTtlMs: 15_000,
+  heartbeatMs: 5_000,
+  maxClockSkewMs: 2_000,
+  reconcileMs: 5_000,
+};
+
+/** What the link needs of the engine. */
+export interface ClusterHooks {
+  /** Another node changed or ended a session: forget what this node holds of it. */
+  forgetSession(key: string, ended: boolean): void;
+  /** Another node changed the directory, or hints may have been missed. */
+  forgetDirectory(): void;
+  /** Hints may have been missed: forget every cached session. */
+  forgetAllSessions(): void;
+  /** Tells this node's listeners of an event another node emitted (marked `remote`). */
+  relay(event: SessionEvent): void;
+  /** The lease is lost: end this node's connection-bound sessions. */
+  fence(): Promise<void>;
+  /** Errors worth an operator's attention. */
+  warn(object: unknown, message: string): void;
+  info(object: unknown, message: string): void;
+}
+
+export type NodeState = "starting" | "serving" | "fenced" | "stopped";
+
+export interface ClusterLink {
+  /** Checks the clock, takes the lease and starts listening; rejects when the node may not start. */
+  start(): Promise<void>;
+  /** Stops renewing and listening, and releases the lease. */
+  stop(): Promise<void>;
+  /** Publishes an event this node emitted. */
+  publish(event: SessionEvent): void;
+  /** Publishes that the directory changed. */
+  publishDirectoryChange(): void;
+  /** Watches a session for a push channel: an ending is announced even if its hint is lost. */
+  watch(key: string): () => void;
+  /** The lease state. */
+  readonly state: NodeState;
+  /** The current lease, while serving. */
+  readonly lease: NodeLease | null;
+  /** Called whenever the state changes. */
+  onState(listener: (state: NodeState) => void): () => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export function createClusterLink(options: {
+  cluster: ClusterStore;
+  /** The backing store, read past any cache when re-checking sessions. */
+  store: Store;
+  clock: Clock;
+  nodeId: string;
+  settings: ClusterSettings;
+  hooks: ClusterHooks;
+}): ClusterLink {
+  const { cluster, store, clock, nodeId, settings, hooks } = options;
+  let state: NodeState = "starting";
+  let lease: NodeLease | null = null;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => void) | undefined;
+  /** When this node last renewed, on its own clock: it fences itself before the lease can run out. */
+  let renewedAt = 0;
+  /** Watched sessions by key, with how many channels watch each and what was last read of it. */
+  const watched = new Map<string, { count: number; session: SessionRecord | null }>();
+  const stateListeners = new Set<(state: NodeState) => void>();
+
+  function setState(next: NodeState): void {
+    if (next === state) return;
+    state = next;
+    for (const listener of stateListeners) listener(next);
+  }
+
+  async function checkClock(): Promise<void> {
+    const storeNow = await cluster.clockNow();
+    const skew = Math.abs(clock.now() - storeNow);
+    if (skew > settings.maxClockSkewMs) {
+      throw new SessionError(
+        "STORE_UNAVAILABLE",
+        `This node's clock is ${skew} ms away from the store's (at most ${settings.maxClockSkewMs} ms): ` +
+          "synchronise the clocks (NTP) before starting it.",
+        { details: { reason: "clock-skew", skewMs: skew } },
+      );
+    }
+  }
+
+  /** Takes the lease, waiting up to one TTL while a live holder keeps it. */
+  async function register(): Promise<NodeLease> {
+    const deadline = Date.now() + settings.leaseTtlMs + settings.heartbeatMs;
+    let told = false;
+    for (;;) {
+      const taken = await cluster.registerNode(nodeId, settings.leaseTtlMs);
+      if (taken) return taken;
+      if (!told) {
+        hooks.info(
+          { nodeId, waitMs: settings.leaseTtlMs },
+          "Another live node holds this nodeId; waiting for its lease to run out (it may have died)",
+        );
+        told = true;
+      }
+      if (Date.now() >= deadline) {
+        throw new SessionError(
+          "ALREADY_EXISTS",
+          `Another node with nodeId "${nodeId}" is alive and renewing its lease: give this node another nodeId.`,
+          { details: { reason: "node-id-taken", nodeId } },
+        );
+      }
+      await sleep(Math.min(1_000, settings.heartbeatMs));
+    }
+  }
+
+  async function fence(): Promise<void> {
+    if (state === "fenced" || state === "stopped") return;
+    setState("fenced");
+    lease = null;
+    hooks.warn({ nodeId }, "This node lost its lease on the shared store: fenced until it registers again");
+    try {
+      await hooks.fence();
+    } catch (error) {
+      hooks.warn({ err: error }, "Could not end this node's connection-bound sessions while fencing");
+    }
+  }
+
+  async function beat(): Promise<void> {
+    if (state === "stopped") return;
+    try {
+      if (state === "fenced" || !lease) {
+        const taken = await cluster.registerNode(nodeId, settings.leaseTtlMs);
+        if (!taken) return;
+        lease = taken;
+        renewedAt = Date.now();
+        hooks.forgetAllSessions();
+        hooks.forgetDirectory();
+        setState("serving");
+        hooks.info({ nodeId, epoch: taken.epoch }, "This node registered again and serves");
+        void reconcile();
+        return;
+      }
+      const renewed = await cluster.renewNode(nodeId, lease.epoch, settings.leaseTtlMs);
+      if (!renewed) {
+        await fence();
+        return;
+      }
+      lease = renewed;
+      renewedAt = Date.now();
+    } catch (error) {
+      hooks.warn({ err: error }, "Could not renew this node's lease");
+      // Fence before the lease can run out: another node may reap this node's sessions after that.
+      if (state === "serving" && Date.now() - renewedAt >= settings.leaseTtlMs - settings.heartbeatMs) await fence();
+    }
+  }
+
+  function onMessage(message: Parameters<Parameters<ClusterStore["subscribe"]>[0]>[0]): void {
+    if (message.kind === "reconnected") {
+      hooks.forgetAllSessions();
+      hooks.forgetDirectory();
+      void reconcile();
+      return;
+    }
+    if (message.from === nodeId) return;
+    const hint = message.hint;
+    if (hint.kind === "directory-changed") {
+      hooks.forgetDirectory();
+      return;
+    }
+    const event = hint.event;
+    if (event.sessionKey !== null) hooks.forgetSession(event.sessionKey, isEndReason(event.type));
+    if (event.type === "logout" || event.type === "login") hooks.forgetDirectory();
+    if (event.sessionKey !== null && isEndReason(event.type)) watched.delete(event.sessionKey);
+    hooks.relay({ ...event, remote: true });
+  }
+
+  /** Re-reads every watched session; one found gone is announced as ended. */
+  async function reconcile(): Promise<void> {
+    if (state !== "serving") return;
+    for (const [key, entry] of [...watched]) {
+      let current: SessionRecord | null;
+      try {
+        current = await store.getSessionByKey(key);
+      } catch (error) {
+        hooks.warn({ err: error }, "Could not re-check a watched session");
+        return;
+      }
+      if (current) {
+        entry.session = current;
+        continue;
+      }
+      if (!watched.has(key)) continue;
+      watched.delete(key);
+      hooks.forgetSession(key, true);
+      hooks.relay(endingOf(key, entry.session, clock.now()));
+    }
+  }
+
+  return {
+    async start() {
+      await checkClock();
+      lease = await register();
+      renewedAt = Date.now();
+      unsubscribe = cluster.subscribe(onMessage);
+      heartbeat = setInterval(() => void beat(), settings.heartbeatMs).unref();
+      reconcileTimer = setInterval(() => void reconcile(), settings.reconcileMs).unref();
+      setState("serving");
+    },
+    async stop() {
+      clearInterval(heartbeat);
+      clearInterval(reconcileTimer);
+      unsubscribe?.();
+      const held = lease;
+      setState("stopped");
+      lease = null;
+      if (held) await cluster.releaseNode(nodeId, held.epoch).catch(() => {});
+    },
+    publish(event) {
+      if (event.remote || state === "stopped") return;
+      cluster
+        .publish({ kind: "event", event })
+        .catch((error: unknown) => hooks.warn({ err: error }, "Could not tell the other nodes of a change"));
+    },
+    publishDirectoryChange() {
+      cluster
+        .publish({ kind: "directory-changed" })
+        .catch((error: unknown) => hooks.warn({ err: error }, "Could not tell the other nodes of a change"));
+    },
+    watch(key) {
+      const entry = watched.get(key);
+      if (entry) entry.count++;
+      else watched.set(key, { count: 1, session: null });
+      return () => {
+        const held = watched.get(key);
+        if (!held) return;
+        held.count--;
+        if (held.count <= 0) watched.delete(key);
+      };
+    },
+    get state() {
+      return state;
+    },
+    get lease() {
+      return lease;
+    },
+    onState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+  };
+}
+
+/**
+ * The ending of a watched session found gone without its hint: expired when its last known timers
+ * say so, otherwise terminated (the reason is another node's, and in its audit log).
+ */
+function endingOf(key: string, last: SessionRecord | null, now: number): SessionEvent {
+  const reason: EndReason = (last && expiryReason(last, now)) ?? "terminated";
+  return {
+    type: reason,
+    at: now,
+    sessionKey: key,
+    sessionNumber: last?.number ?? null,
+    realm: last?.realm ?? null,
+    userName: last?.userName ?? null,
+    protocol: last?.protocol ?? null,
+    actor: null,
+    ipAddress: last?.client.ipAddress ?? null,
+    detail: "Ended on another node (found on a periodic check).",
+    remote: true,
+  };
+}
