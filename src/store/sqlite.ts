@@ -27,6 +27,8 @@
  * - **Attributes in their own table** with `ON DELETE CASCADE`, so deleting a session deletes its state.
  *   Each row keeps its UTF-8 size so the byte limit is one `sum()`.
  * - **Atomic takes** with `DELETE ... RETURNING` (SQLite 3.35+): one statement reads and deletes.
+ * - **Checkpoints off the event loop.** A worker thread copies the write-ahead log back into the file
+ *   every second (`sqlite-checkpointer.ts`), instead of SQLite doing it inside a write on the event loop.
  * - **Schema version** in `PRAGMA user_version`; `MIGRATIONS[i]` takes a file from version i to i + 1,
  *   and a file newer than this code is refused rather than misread.
  * - **Errors.** A unique-constraint failure becomes `SessionError("ALREADY_EXISTS")`; any other backend
@@ -64,12 +66,19 @@ import type {
   TicketRecord,
   User,
 } from "../core/types.ts";
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from "./sqlite-checkpointer.ts";
 
 export interface SqliteStoreOptions {
   /** File path, or `":memory:"` for a private in-memory database (no WAL then). */
   path: string;
   /** `"normal"` (default) survives a process crash; `"full"` also survives a power loss. */
   durability?: "normal" | "full";
+  /**
+   * How often a worker thread checkpoints the write-ahead log, in ms, or null to leave it to SQLite,
+   * which checkpoints inside a write on the event loop (see `sqlite-checkpointer.ts`). Ignored for
+   * `":memory:"`. @default 1000
+   */
+  checkpointIntervalMs?: number | null;
   /**
    * An open connection to use instead of opening `path`, for a host that wants to run several store
    * calls in one of its own transactions (a bulk import). The store configures and migrates it, and
@@ -487,6 +496,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     db = openDatabase(options);
   } catch (error) {
     throw toStoreError(error);
+  }
+  const checkpointIntervalMs = options.checkpointIntervalMs === undefined ? 1000 : options.checkpointIntervalMs;
+  let checkpointer: Checkpointer | undefined;
+  if (checkpointIntervalMs !== null && options.path !== ":memory:") {
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer({ path: db.name, intervalMs: checkpointIntervalMs });
   }
 
   // --- Statements, prepared once ---
@@ -909,10 +924,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
     listAudit: (after, limit) => settle(() => listAudit.all(after ?? 0, Math.max(0, limit)).map(auditFromRow)),
 
-    close: () =>
-      settle(() => {
+    async close() {
+      await checkpointer?.stop();
+      await settle(() => {
         if (db.open) db.close();
-      }),
+      });
+    },
   };
   return store;
 }
