@@ -8,18 +8,26 @@
  * is a raw `node:net` server that splits at NULs and answers a fixed packet without parsing (the
  * ceiling of NUL-framed request and answer in one Node process), driven by the same generator
  * (`bench/lib/agent-load.ts`, in its own process: wrk has no raw TCP mode), and for context the raw
- * server answering sessiond's own answer packet.
+ * server answering sessiond's own answer packet. Measured in interleaved rounds; the median round of
+ * each is reported.
  *
- * There is no target: the figure tells what the Agent path costs against its ceiling.
+ * Target: sessiond ≥ 0.5 × the raw `node:net` baseline.
  */
 
-import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import type { BenchOptions } from "./lib/options.ts";
 import { runChild } from "./lib/proc.ts";
-import { compareThroughput, fmt, line } from "./lib/report.ts";
-import { type RawServer, type SessiondServer, startRawAgent, startSessiond } from "./lib/servers.ts";
+import {
+  compareThroughput,
+  printThroughput,
+  type ThroughputResult,
+  throughputResult,
+  warnFailures,
+} from "./lib/report.ts";
+import { type SessiondServer, startRawAgent, withContenders } from "./lib/servers.ts";
+
+export const AGENT_TARGET = 0.5;
 
 interface LoadResult {
   requests: number;
@@ -28,18 +36,10 @@ interface LoadResult {
   latencyUs: { mean: number; p50: number; p90: number; p99: number; p999: number; max: number };
 }
 
-export interface AgentResult {
-  sessions: number;
-  connections: number;
-  durationS: number;
-  responseBytes: number;
-  baseline: LoadResult & { packetsPerSecond: number };
-  sessiond: LoadResult & { packetsPerSecond: number };
-  ratio: number;
-  baselineSameBody: LoadResult & { packetsPerSecond: number };
-  ratioToSameBody: number;
-  rounds: { sessiond: number[]; baseline: number[]; baselineSameBody: number[] };
-}
+/** One run of the generator (`bench/lib/agent-load.ts`). */
+type AgentRun = LoadResult & { packetsPerSecond: number };
+
+export type AgentResult = ThroughputResult<AgentRun>;
 
 /** One answer of the measured kind, after a login, checked to be no error. */
 function sampleAnswer(server: SessiondServer): Promise<string> {
@@ -66,21 +66,11 @@ function sampleAnswer(server: SessiondServer): Promise<string> {
   });
 }
 
-export async function runAgent(options: BenchOptions): Promise<AgentResult> {
-  const servers: { stop(): Promise<void> }[] = [];
-  try {
-    const sessiond = await startSessiond(options, "agent", { agent: true });
-    servers.push(sessiond);
-    line("agent", `sessiond ready: ${fmt(options.sessions)} sessions inserted in ${fmt(sessiond.insertMs)} ms`);
-    const answer = await sampleAnswer(sessiond);
-    const answerFile = join(options.workDir, "agent-answer.xml");
-    writeFileSync(answerFile, answer);
-    const raw: RawServer = await startRawAgent();
-    servers.push(raw);
-    const rawSameBody: RawServer = await startRawAgent(answerFile);
-    servers.push(rawSameBody);
-
-    const measure = async (url: string, login: boolean) => {
+export function runAgent(options: BenchOptions): Promise<AgentResult> {
+  const setup = { name: "agent", sessiond: { agent: true }, answer: sampleAnswer };
+  return withContenders(options, setup, startRawAgent, async (contenders) => {
+    const { sessiond } = contenders;
+    const measure = async (url: string, login: boolean): Promise<AgentRun> => {
       const result = await runChild<LoadResult>(
         join(import.meta.dirname, "lib", "agent-load.ts"),
         [
@@ -104,39 +94,21 @@ export async function runAgent(options: BenchOptions): Promise<AgentResult> {
       options.rounds,
       {
         sessiond: () => measure(sessiond.agentUrl ?? "", true),
-        baseline: () => measure(raw.url, false),
-        baselineSameBody: () => measure(rawSameBody.url, false),
+        baseline: () => measure(contenders.baseline.url, false),
+        baselineSameBody: () => measure(contenders.baselineSameBody.url, false),
       },
-      (r) => r.packetsPerSecond,
+      (run) => run.packetsPerSecond,
     );
-    const { sessiond: measured, baseline, baselineSameBody, ratio, ratioToSameBody } = compared;
-    type Run = typeof measured;
-    const p99 = (r: Run) => Math.round(r.latencyUs.p99 / 10) / 100;
-    line(
-      "agent",
-      `sessiond ${fmt(measured.packetsPerSecond)} packets/s (p99 ${p99(measured)} ms) | ` +
-        `baseline ${fmt(baseline.packetsPerSecond)} packets/s | ratio ${ratio.toFixed(2)} (no target)`,
-    );
-    line(
-      "agent",
-      `context: raw node:net sending the same ${fmt(Buffer.byteLength(answer))}-byte answer packet ` +
-        `${fmt(baselineSameBody.packetsPerSecond)} packets/s | ratio to it ${ratioToSameBody.toFixed(2)}`,
-    );
-    const errors = compared.results.sessiond.reduce((sum, r) => sum + r.errors, 0);
-    if (errors > 0) line("agent", `WARNING: ${errors} error answers during the sessiond runs`);
-    return {
-      sessions: options.sessions,
-      connections: options.connections,
-      durationS: options.durationS,
-      responseBytes: Buffer.byteLength(answer),
-      baseline,
-      sessiond: measured,
-      ratio,
-      baselineSameBody,
-      ratioToSameBody,
-      rounds: compared.rounds,
-    };
-  } finally {
-    for (const server of servers) await server.stop();
-  }
+    const result = throughputResult(options, contenders, compared, AGENT_TARGET);
+    printThroughput("agent", result, {
+      rate: (run) => run.packetsPerSecond,
+      p99Ms: (run) => Math.round(run.latencyUs.p99 / 10) / 100,
+      unit: "packets/s",
+      baselineUnit: "packets/s",
+      baseline: "node:net",
+      answer: "answer packet",
+    });
+    warnFailures("agent", compared.results.sessiond, "error answers");
+    return result;
+  });
 }

@@ -16,12 +16,8 @@
  * Target: sessiond ≥ 0.5 × the `{"ok":true}` baseline.
  */
 
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { type Measured, reportServer, type ServerFigures, warmAndMeasure } from "./lib/measure.ts";
+import { checkedBody, type HttpScenario, runHttpScenario } from "./lib/http-scenario.ts";
 import type { BenchOptions } from "./lib/options.ts";
-import { compareThroughput, fmt, line, verdict } from "./lib/report.ts";
-import { type RawServer, type SessiondServer, startRaw, startSessiond } from "./lib/servers.ts";
 
 export const HTTPKOM_TARGET = 0.5;
 /** The bench sessions' realm, which httpkom's `server_id` must name. */
@@ -29,99 +25,19 @@ const REALM = "default";
 const PATH = `/httpkom/${REALM}/sessions/current/who-am-i`;
 const HEADER = "Httpkom-Connection";
 
-export interface HttpkomResult {
-  sessions: number;
-  connections: number;
-  durationS: number;
-  responseBytes: number;
-  baseline: Measured;
-  sessiond: Measured;
-  ratio: number;
-  target: number;
-  met: boolean;
-  baselineSameBody: Measured;
-  ratioToSameBody: number;
-  server: ServerFigures | undefined;
-  rounds: { sessiond: number[]; baseline: number[]; baselineSameBody: number[] };
-}
-
-/** One answer to the measured request, checked to be a who-am-i of a logged-in session. */
-async function whoAmIAnswer(server: SessiondServer): Promise<string> {
-  const response = await fetch(`${server.url}${PATH}`, { headers: { [HEADER]: server.secrets[0] ?? "" } });
-  const body = await response.text();
-  if (response.status !== 200 || !body.includes('"person":{')) {
-    throw new Error(`httpkom check failed: ${response.status} ${body.slice(0, 300)}`);
-  }
-  return body;
-}
-
-export async function runHttpkom(options: BenchOptions): Promise<HttpkomResult> {
-  const servers: { stop(): Promise<void> }[] = [];
-  try {
-    const sessiond = await startSessiond(options, "httpkom");
-    servers.push(sessiond);
-    line("httpkom", `sessiond ready: ${fmt(options.sessions)} sessions inserted in ${fmt(sessiond.insertMs)} ms`);
-    const answer = await whoAmIAnswer(sessiond);
-    const answerFile = join(options.workDir, "httpkom-answer.json");
-    writeFileSync(answerFile, answer);
-    const raw: RawServer = await startRaw();
-    servers.push(raw);
-    const rawSameBody: RawServer = await startRaw(answerFile);
-    servers.push(rawSameBody);
-
-    const measure = (url: string, server?: SessiondServer) =>
-      warmAndMeasure(
-        options,
-        {
-          mode: "header",
-          header: HEADER,
-          connections: options.connections,
-          threads: options.threads,
-          url: `${url}${PATH}`,
-          listFile: sessiond.secretsFile,
-        },
-        server,
-      );
-    const compared = await compareThroughput(
-      options.rounds,
-      {
-        sessiond: () => measure(sessiond.url, sessiond),
-        baseline: () => measure(raw.url),
-        baselineSameBody: () => measure(rawSameBody.url),
-      },
-      (r) => r.requestsPerSecond,
-    );
-    const { sessiond: measured, baseline, baselineSameBody, ratio, ratioToSameBody } = compared;
-    const met = ratio >= HTTPKOM_TARGET;
-    line(
+const httpkom: HttpScenario = {
+  name: "httpkom",
+  target: HTTPKOM_TARGET,
+  unit: "req/s",
+  wrk: (baseUrl) => ({ mode: "header", header: HEADER, url: `${baseUrl}${PATH}` }),
+  /** One answer to the measured request, checked to be a who-am-i of a logged-in session. */
+  answer: async (server) =>
+    checkedBody(
       "httpkom",
-      `sessiond ${fmt(measured.requestsPerSecond)} req/s (p99 ${measured.latencyMs.p99} ms) | ` +
-        `baseline ${fmt(baseline.requestsPerSecond)} req/s | ratio ${ratio.toFixed(2)} (target ≥ ${HTTPKOM_TARGET}) ${verdict(met)}`,
-    );
-    line(
-      "httpkom",
-      `context: raw node:http sending the same ${fmt(Buffer.byteLength(answer))}-byte who-am-i body ` +
-        `${fmt(baselineSameBody.requestsPerSecond)} req/s | ratio to it ${ratioToSameBody.toFixed(2)}`,
-    );
-    const server = reportServer("httpkom", sessiond, measured);
-    const errors = compared.results.sessiond.reduce((sum, r) => sum + r.errors, 0);
-    if (errors > 0) line("httpkom", `WARNING: ${errors} failed requests during the sessiond runs`);
-    return {
-      sessions: options.sessions,
-      connections: options.connections,
-      durationS: options.durationS,
-      responseBytes: Buffer.byteLength(answer),
-      baseline,
-      sessiond: measured,
-      ratio,
-      target: HTTPKOM_TARGET,
-      met,
-      baselineSameBody,
-      ratioToSameBody,
-      server,
-      rounds: compared.rounds,
-    };
-  } finally {
-    for (const server of servers) await server.stop();
-  }
-}
+      await fetch(`${server.url}${PATH}`, { headers: { [HEADER]: server.secrets[0] ?? "" } }),
+      '"person":{',
+    ),
+  answerWords: "who-am-i body",
+};
+
+export const runHttpkom = (options: BenchOptions) => runHttpScenario(options, httpkom);

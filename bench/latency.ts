@@ -19,7 +19,7 @@ import { sleep } from "./lib/proc.ts";
 import { fmt, line, median, verdict } from "./lib/report.ts";
 import { type RawServer, type SessiondServer, startRaw, startSessiond } from "./lib/servers.ts";
 import { runWrk, type WrkResult } from "./lib/wrk.ts";
-import { type Argon2Baseline, runArgon2Baseline } from "./logins.ts";
+import { type Argon2Baseline, loginLoad, runArgon2Baseline } from "./logins.ts";
 
 export const LATENCY_TARGET_MS = 5;
 
@@ -61,18 +61,10 @@ async function measureRound(options: BenchOptions, sessiond: SessiondServer, raw
   await runWrk({ ...whoami, durationS: options.warmupS });
   const sessiondAlone = await runWrk(whoami);
 
-  const loginLoad = runWrk({
-    url: `${sessiond.url}/api/v1/login`,
-    mode: "login",
-    listFile: sessiond.usersFile,
-    password: sessiond.password,
-    connections: options.loginConnections,
-    threads: 1,
-    durationS: background,
-  });
+  const loginRun = runWrk({ ...loginLoad(options, sessiond), durationS: background });
   await sleep(options.warmupS * 1000);
   const sessiondUnderLogins = await runWrk(whoami);
-  const logins = await loginLoad;
+  const logins = await loginRun;
 
   const argon2Load = runArgon2Baseline(options.loginConnections, background, 0);
   await sleep(options.warmupS * 1000);

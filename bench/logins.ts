@@ -17,8 +17,8 @@ import { warmAndMeasure } from "./lib/measure.ts";
 import type { BenchOptions } from "./lib/options.ts";
 import { runChild } from "./lib/proc.ts";
 import { fmt, line, median, round, verdict } from "./lib/report.ts";
-import { startSessiond } from "./lib/servers.ts";
-import type { WrkResult } from "./lib/wrk.ts";
+import { type SessiondServer, startSessiond } from "./lib/servers.ts";
+import type { WrkOptions, WrkResult } from "./lib/wrk.ts";
 
 export const LOGINS_TARGET = 0.9;
 
@@ -50,6 +50,22 @@ export function runArgon2Baseline(concurrency: number, durationS: number, warmup
   );
 }
 
+/**
+ * The login load (wrk, but the duration): `POST /api/v1/login` as fast as answered, on
+ * `--login-connections` connections, rotating over the users. Measured here; `latency` runs it beside
+ * its who-am-i.
+ */
+export function loginLoad(options: BenchOptions, sessiond: SessiondServer): Omit<WrkOptions, "durationS"> {
+  return {
+    url: `${sessiond.url}/api/v1/login`,
+    mode: "login",
+    listFile: sessiond.usersFile,
+    password: sessiond.password,
+    connections: options.loginConnections,
+    threads: 1,
+  };
+}
+
 export async function runLogins(options: BenchOptions): Promise<LoginsResult> {
   const sessiond = await startSessiond(options, "logins");
   const runs = { sessiond: [] as WrkResult[], baseline: [] as Argon2Baseline[] };
@@ -57,20 +73,7 @@ export async function runLogins(options: BenchOptions): Promise<LoginsResult> {
     // Interleaved rounds: the baseline process runs while the (idle) server waits, then the reverse.
     for (let i = 0; i < options.rounds; i++) {
       runs.baseline.push(await runArgon2Baseline(options.loginConnections, options.durationS, options.warmupS));
-      runs.sessiond.push(
-        await warmAndMeasure(
-          options,
-          {
-            url: `${sessiond.url}/api/v1/login`,
-            mode: "login",
-            listFile: sessiond.usersFile,
-            password: sessiond.password,
-            connections: options.loginConnections,
-            threads: 1,
-          },
-          sessiond,
-        ),
-      );
+      runs.sessiond.push(await warmAndMeasure(options, loginLoad(options, sessiond), sessiond));
     }
   } finally {
     await sessiond.stop();

@@ -19,11 +19,16 @@
  * Target: sessiond ≥ 0.75 × the `{"ok":true}` baseline.
  */
 
+import { runHttpScenario } from "./lib/http-scenario.ts";
 import type { BenchOptions } from "./lib/options.ts";
-import { measureWhoami, type WhoamiResult } from "./whoami.ts";
+import { whoami } from "./whoami.ts";
 
 export const WHOAMI1M_TARGET = 0.75;
 
-export function runWhoami1m(options: BenchOptions): Promise<WhoamiResult> {
-  return measureWhoami(options, "whoami1m", options.largeSessions, WHOAMI1M_TARGET);
-}
+export const runWhoami1m = (options: BenchOptions) =>
+  runHttpScenario(options, {
+    ...whoami,
+    name: "whoami1m",
+    target: WHOAMI1M_TARGET,
+    sessiond: { sessions: options.largeSessions },
+  });

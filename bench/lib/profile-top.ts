@@ -1,9 +1,9 @@
 /**
- * Summarises a V8 CPU profile (as written by `--cpu-prof`, see `npm run bench -- --cpu-prof`): the
+ * Summarises a V8 CPU profile (as the sessiond child writes them with `npm run bench -- --cpu-prof`): the
  * functions with the most self time, and self time grouped by where the code lives (a package, a
  * directory of src/, Node's internals, the garbage collector).
  *
- *   node --import tsx bench/lib/profile-top.ts .bench/profiles/whoami-*.cpuprofile [--top 25]
+ *   node --import tsx bench/lib/profile-top.ts .bench/profiles/whoami/CPU.whoami.1.cpuprofile [--top 25]
  */
 
 import { readFileSync } from "node:fs";

@@ -1,9 +1,10 @@
-/** Starting the two servers the scenarios compare, each in its own child process. */
+/** Starting the servers the scenarios compare (sessiond and the raw baselines), each in its own child process. */
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchOptions } from "./options.ts";
 import { type RunningChild, startChild } from "./proc.ts";
+import { fmt, line } from "./report.ts";
 import { writeList } from "./wrk.ts";
 
 const LIB = import.meta.dirname;
@@ -97,6 +98,16 @@ async function startRawChild(script: string, bodyFile: string | undefined): Prom
   return { url: child.info.url, stop: () => child.stop() };
 }
 
+/** What the sessiond child runs with beyond the defaults: more front doors, another number of sessions. */
+export interface SessiondFlags {
+  /** The Agent front door (plain TCP) as well. */
+  agent?: boolean;
+  /** The AstroGrid front door (at `/astrogrid`) as well. */
+  astrogrid?: boolean;
+  /** Live sessions in the store, instead of `options.sessions`. */
+  sessions?: number;
+}
+
 /**
  * sessiond with the SQLite store and `options.sessions` live sessions (or `extra.sessions`); `tag`
  * names its CPU profiles. `agent` and `astrogrid` turn those front doors on as well.
@@ -108,7 +119,7 @@ async function startRawChild(script: string, bodyFile: string | undefined): Prom
 export async function startSessiond(
   options: BenchOptions,
   tag: string,
-  extra: { agent?: boolean; astrogrid?: boolean; sessions?: number } = {},
+  extra: SessiondFlags = {},
 ): Promise<SessiondServer> {
   const sessions = extra.sessions ?? options.sessions;
   const child: RunningChild<SessiondReady> = await startChild<SessiondReady>(
@@ -212,4 +223,49 @@ async function checkSessiond(
   });
   if (login.status !== 201) throw new Error(`login check failed: ${login.status} ${await login.text()}`);
   return whoamiBody;
+}
+
+/** The three servers of a throughput comparison (see `withContenders`). */
+export interface Contenders {
+  sessiond: SessiondServer;
+  /** The raw baseline, answering its own small body. */
+  baseline: RawServer;
+  /** The raw baseline sending sessiond's own answer to the measured request, for context. */
+  baselineSameBody: RawServer;
+  /** The size of that answer, in bytes. */
+  answerBytes: number;
+}
+
+/**
+ * Starts the three servers a throughput scenario compares and hands them to `run`: sessiond (with
+ * `setup.sessiond`; its ready line printed under `setup.name`), then, with one real answer to the
+ * measured request taken from it (`setup.answer` fetches and checks it) and written to a file, the raw
+ * baseline and the raw baseline sending that answer (`startBaseline`: `startRaw` for HTTP,
+ * `startRawAgent` for the Agent). Stops all of them when `run` is done or anything fails.
+ */
+export async function withContenders<T>(
+  options: BenchOptions,
+  setup: { name: string; sessiond?: SessiondFlags; answer(server: SessiondServer): Promise<string> },
+  startBaseline: (bodyFile?: string) => Promise<RawServer>,
+  run: (contenders: Contenders) => Promise<T>,
+): Promise<T> {
+  const servers: { stop(): Promise<void> }[] = [];
+  try {
+    const sessiond = await startSessiond(options, setup.name, setup.sessiond);
+    servers.push(sessiond);
+    line(
+      setup.name,
+      `sessiond ready: ${fmt(sessiond.sessions)} sessions inserted in ${fmt(sessiond.insertMs)} ms (${sessiond.insertMode})`,
+    );
+    const answer = await setup.answer(sessiond);
+    const answerFile = join(options.workDir, `${setup.name}-answer.txt`);
+    writeFileSync(answerFile, answer);
+    const baseline = await startBaseline();
+    servers.push(baseline);
+    const baselineSameBody = await startBaseline(answerFile);
+    servers.push(baselineSameBody);
+    return await run({ sessiond, baseline, baselineSameBody, answerBytes: Buffer.byteLength(answer) });
+  } finally {
+    for (const server of servers) await server.stop();
+  }
 }

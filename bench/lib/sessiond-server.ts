@@ -185,13 +185,15 @@ function bulkInsertSettings(connection: Database.Database): () => void {
   };
 }
 
+const sampleStride = Math.max(1, Math.floor(sessionCount / Math.max(1, sampleCount)));
 const started = performance.now();
 const restore = db ? bulkInsertSettings(db) : undefined;
 try {
   for (let i = 0; i < sessionCount; i++) {
     if (db && i % INSERT_BATCH === 0) db.exec("BEGIN");
     const secret = newSecret(i);
-    if (i < sampleCount) secrets.push(secret);
+    // Every n-th secret, so that the sample's last activity spreads over the whole minute like the rest.
+    if (i % sampleStride === 0 && secrets.length < sampleCount) secrets.push(secret);
     const record: SessionRecord = {
       key: randomUUID(),
       number: await store.nextSessionNumber(),
