@@ -121,7 +121,7 @@ export function createClusterLink(options: {
         "STORE_UNAVAILABLE",
         `This node's clock is ${skew} ms away from the store's (at most ${settings.maxClockSkewMs} ms): ` +
           "synchronise the clocks (NTP) before starting it.",
-        { details: { reason: "clock-skew", skewMs: skew } },
+        { reason: "clock-skew", details: { skewMs: skew } },
       );
     }
   }
@@ -144,7 +144,7 @@ export function createClusterLink(options: {
         throw new SessionError(
           "ALREADY_EXISTS",
           `Another node with nodeId "${nodeId}" is alive and renewing its lease: give this node another nodeId.`,
-          { details: { reason: "node-id-taken", nodeId } },
+          { reason: "node-id-taken", details: { nodeId } },
         );
       }
       await sleep(Math.min(1_000, settings.heartbeatMs));

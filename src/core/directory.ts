@@ -81,7 +81,8 @@ export function matchesNamePrefix(typed: string, name: string): boolean {
 export async function findUserByTypedName(ctx: OpContext, realm: string, typed: string): Promise<User> {
   const ambiguous = () =>
     new SessionError("INVALID_ARGUMENT", "More than one user matches this name: type more of it.", {
-      details: { reason: "name-ambiguous", name: typed, field: "name" },
+      reason: "name-ambiguous",
+      details: { name: typed, field: "name" },
     });
   const key = nameWords(typed).join(" ");
   if (key === "") throw ambiguous();
@@ -92,7 +93,8 @@ export async function findUserByTypedName(ctx: OpContext, realm: string, typed: 
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length === 0) {
     throw new SessionError("NOT_FOUND", "No user matches this name.", {
-      details: { reason: "name-not-found", name: typed },
+      reason: "name-not-found",
+      details: { name: typed },
     });
   }
   throw ambiguous();

@@ -240,7 +240,7 @@ export function createEngine(options: EngineOptions): Engine {
       throw new SessionError(
         "STORE_UNAVAILABLE",
         "This node has lost its lease on the shared store: try another node, or again in a few seconds.",
-        { details: { reason: "fenced" } },
+        { reason: "fenced" },
       );
     }
   }
@@ -469,11 +469,11 @@ export function createEngine(options: EngineOptions): Engine {
     // `details.reason` tells "no live session at all" from "a session, but not logged in": some wire
     // forms answer them differently (httpkom: 403 and 401).
     if (op.auth !== "none" && !caller.session && !callContext.trusted) {
-      throw new SessionError("NOT_AUTHENTICATED", undefined, { details: { reason: "no-session" } });
+      throw new SessionError("NOT_AUTHENTICATED", undefined, { reason: "no-session" });
     }
     if (op.auth === "user" && !caller.user && !callContext.trusted) {
       throw new SessionError("NOT_AUTHENTICATED", "This operation needs a logged-in session: log in first.", {
-        details: { reason: "login-required" },
+        reason: "login-required",
       });
     }
     if (op.privilege) requirePrivilege(caller.privileges, op.privilege);
@@ -641,7 +641,7 @@ export function createEngine(options: EngineOptions): Engine {
 export function checkServiceTicketUse(caller: Caller, readOnly: boolean): void {
   if (!caller.byServiceTicket || readOnly) return;
   throw new SessionError("INVALID_REQUEST", "A service ticket authorizes reading only: log in for this.", {
-    details: { reason: "service-ticket" },
+    reason: "service-ticket",
   });
 }
 

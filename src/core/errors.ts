@@ -31,19 +31,69 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as ErrorCode[];
 
 /**
+ * Why, more exactly than its code says, the core raised an error: the cases some wire forms tell
+ * apart (httpkom answers "no session" 403 but "log in first" 401). Each reason belongs to one code,
+ * and the constructor refuses at compile time a reason that is not its code's. A front door that
+ * refines errors maps every reason with a `Record<ErrorReason, ...>`, so a new reason must be decided
+ * for in each of them.
+ */
+export const ERROR_REASONS = {
+  "no-session": {
+    code: "NOT_AUTHENTICATED",
+    means: "No live session: no secret, or an unknown, ended or expired one.",
+  },
+  "login-required": { code: "NOT_AUTHENTICATED", means: "A live session that is not logged in." },
+  "undefined-person": { code: "INVALID_LOGIN", means: "No user has the number a login named." },
+  "invalid-password": { code: "INVALID_LOGIN", means: "The user exists; the password is wrong." },
+  "undefined-session": { code: "NOT_FOUND", means: "No live session has the number named." },
+  "name-not-found": { code: "NOT_FOUND", means: "No user matches a typed name." },
+  "name-ambiguous": { code: "INVALID_ARGUMENT", means: "Several users match a typed name." },
+  "bad-name": { code: "INVALID_ARGUMENT", means: "A name with nothing to make a user name of." },
+  "permission-denied": { code: "NO_PERMISSION", means: "Another user's session, without the privilege to end it." },
+  "self-registration-disabled": { code: "NO_PERMISSION", means: "The realm does not let callers create users." },
+  "person-exists": { code: "ALREADY_EXISTS", means: "A user with that name exists already." },
+  "node-id-taken": { code: "ALREADY_EXISTS", means: "A live node holds this node id." },
+  "logged-in-elsewhere": { code: "INVALID_REQUEST", means: "A logged-in session cannot log in to another realm." },
+  "service-ticket": { code: "INVALID_REQUEST", means: "A service ticket may only read." },
+  fenced: { code: "STORE_UNAVAILABLE", means: "This node lost its lease on the shared store." },
+  "clock-skew": { code: "STORE_UNAVAILABLE", means: "This node's clock is too far from the store's." },
+} as const satisfies Record<string, { code: ErrorCode; means: string }>;
+
+export type ErrorReason = keyof typeof ERROR_REASONS;
+
+/** The reasons that belong to code `C`. */
+export type ReasonOf<C extends ErrorCode> = {
+  [R in ErrorReason]: (typeof ERROR_REASONS)[R]["code"] extends C ? R : never;
+}[ErrorReason];
+
+/** All reasons, in catalogue order. */
+export const ERROR_REASON_NAMES = Object.keys(ERROR_REASONS) as ErrorReason[];
+
+export interface SessionErrorOptions<C extends ErrorCode> {
+  cause?: unknown;
+  /** The exact case, for front doors that tell it apart; also found as `details.reason`. */
+  reason?: ReasonOf<C>;
+  details?: Record<string, unknown>;
+}
+
+/**
  * The one error type the engine throws. The code carries the meaning; the message is safe to show a
  * client (it never contains secrets or another user's data). `details` holds machine-readable facts
  * that some wire forms need (for example the missing privilege for a vSphere `NoPermission` fault).
  */
-export class SessionError extends Error {
+class SessionErrorClass extends Error {
   override readonly name = "SessionError";
   readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
+  /** The exact case, when the core says it (see `ERROR_REASONS`). */
+  readonly reason: ErrorReason | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(code: ErrorCode, message?: string, options?: SessionErrorOptions<ErrorCode>) {
     super(message ?? ERROR_CODES[code].message, { cause: options?.cause });
     this.code = code;
-    this.details = options?.details ?? {};
+    this.reason = options?.reason;
+    this.details =
+      options?.reason === undefined ? (options?.details ?? {}) : { ...options.details, reason: options.reason };
   }
 
   /** The stable numeric id of this error's code. */
@@ -51,6 +101,15 @@ export class SessionError extends Error {
     return ERROR_CODES[this.code].id;
   }
 }
+
+/** `new SessionError(code, message, { reason })` accepts only a reason of that code. */
+export interface SessionErrorConstructor {
+  new <C extends ErrorCode>(code: C, message?: string, options?: SessionErrorOptions<C>): SessionErrorClass;
+  readonly prototype: SessionErrorClass;
+}
+
+export const SessionError = SessionErrorClass as SessionErrorConstructor;
+export type SessionError = SessionErrorClass;
 
 export function isSessionError(value: unknown): value is SessionError {
   return value instanceof SessionError;

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ERROR_CODE_NAMES, ERROR_CODES, SessionError } from "../../src/core/errors.ts";
+import {
+  ERROR_CODE_NAMES,
+  ERROR_CODES,
+  ERROR_REASON_NAMES,
+  ERROR_REASONS,
+  SessionError,
+} from "../../src/core/errors.ts";
 import { HTTP_STATUS } from "../../src/protocols/api/errors.ts";
 
 const ERRORS_DOC = fileURLToPath(new URL("../../docs/errors.md", import.meta.url));
@@ -110,5 +116,34 @@ describe("docs/errors.md", () => {
     for (const code of rows) {
       assert.ok(ERROR_CODE_NAMES.includes(code as never), `docs/errors.md lists ${code}, which the catalogue lacks`);
     }
+  });
+});
+
+describe("docs/errors.md: reasons", () => {
+  it("lists every reason once, with its code, and none the catalogue lacks", () => {
+    const rows = new Map<string, string>();
+    for (const line of readFileSync(ERRORS_DOC, "utf8").split("\n")) {
+      const match = /^\|\s*`([a-z-]+)`\s*\|\s*`([A-Z_]+)`\s*\|/.exec(line);
+      if (!match?.[1] || !match[2]) continue;
+      assert.ok(!rows.has(match[1]), `${match[1]} is listed twice`);
+      rows.set(match[1], match[2]);
+    }
+    for (const reason of ERROR_REASON_NAMES) {
+      assert.equal(rows.get(reason), ERROR_REASONS[reason].code, `docs/errors.md: the code of ${reason}`);
+    }
+    for (const reason of rows.keys()) {
+      assert.ok(
+        ERROR_REASON_NAMES.includes(reason as never),
+        `docs/errors.md lists ${reason}, which the catalogue lacks`,
+      );
+    }
+  });
+});
+
+describe("reasons", () => {
+  it("are set as the error's reason and as details.reason", () => {
+    const error = new SessionError("NOT_AUTHENTICATED", undefined, { reason: "login-required", details: { id: 3 } });
+    assert.equal(error.reason, "login-required");
+    assert.deepEqual(error.details, { id: 3, reason: "login-required" });
   });
 });

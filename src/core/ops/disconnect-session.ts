@@ -27,27 +27,28 @@ export const disconnectSession = defineOperation({
   async run(ctx, input): Promise<{ number: number; own: boolean }> {
     const caller = ctx.caller;
     const own = caller.session;
-    if (!own) throw new SessionError("NOT_AUTHENTICATED", undefined, { details: { reason: "no-session" } });
+    if (!own) throw new SessionError("NOT_AUTHENTICATED", undefined, { reason: "no-session" });
     if (input.number === 0 || input.number === own.number) {
       await ctx.endSession(own.key, "disposed", "Ended by its own client.");
       return { number: own.number, own: true };
     }
     if (!caller.user) {
       throw new SessionError("NOT_AUTHENTICATED", "Ending another session needs a logged-in session: log in first.", {
-        details: { reason: "login-required" },
+        reason: "login-required",
       });
     }
     const target = await ctx.sessions.find({ number: input.number });
     if (!target) {
       throw new SessionError("NOT_FOUND", "No such session.", {
-        details: { reason: "undefined-session", id: input.number },
+        reason: "undefined-session",
+        details: { id: input.number },
       });
     }
     if (!maySeeAllSessions(caller) && !ownsSession(caller, target)) {
       throw new SessionError(
         "NO_PERMISSION",
         "Ending another user's session needs the Sessions.TerminateSession privilege.",
-        { details: { reason: "permission-denied", id: input.number, privilegeId: "Sessions.TerminateSession" } },
+        { reason: "permission-denied", details: { id: input.number, privilegeId: "Sessions.TerminateSession" } },
       );
     }
     await ctx.endSession(target.key, "terminated");

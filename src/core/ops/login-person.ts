@@ -4,7 +4,7 @@
  * `findUserByTypedName`). httpkom addresses the session under the realm (its `server_id`), so the two
  * agree; a logged-in session may log in again as someone else, as a LysKOM connection may.
  *
- * Failures say which person: `INVALID_LOGIN` carries `details.reason` `"undefined-person"` or
+ * Failures say which person: `INVALID_LOGIN` carries the reason `"undefined-person"` or
  * `"invalid-password"` and `details.id`, the number (LysKOM person numbers are public).
  */
 
@@ -51,7 +51,8 @@ export const loginPerson = defineOperation({
           detail: `No user has number ${input.userNumber}.`,
         });
         throw new SessionError("INVALID_LOGIN", undefined, {
-          details: { reason: "undefined-person", id: input.userNumber },
+          reason: "undefined-person",
+          details: { id: input.userNumber },
         });
       }
     } else {
@@ -59,7 +60,7 @@ export const loginPerson = defineOperation({
     }
     const verified = await verifyCredentials(ctx, realm, user.name, input.password, {
       reason: "invalid-password",
-      id: user.number,
+      details: { id: user.number },
     });
     return completeLogin(ctx, realm, verified, { replaceUser: true }, undefined);
   },

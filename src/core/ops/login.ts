@@ -12,7 +12,7 @@
  */
 
 import { resolveLoginName } from "../directory.ts";
-import { SessionError } from "../errors.ts";
+import { SessionError, type SessionErrorOptions } from "../errors.ts";
 import { checkLocale } from "../locale.ts";
 import { defineOperation, type OpContext } from "../operation.ts";
 import type { Privilege } from "../privileges.ts";
@@ -100,14 +100,15 @@ export const login = defineOperation({
 
 /**
  * The user, when the password (or a local ticket given as the password) is right; `INVALID_LOGIN`
- * otherwise, with `failureDetails` when the caller gives them (login by number adds the number).
+ * otherwise, with the `failure` reason and details when the caller gives them (login by number says
+ * which person).
  */
 export async function verifyCredentials(
   ctx: OpContext,
   realm: Realm,
   userName: string,
   password: string,
-  failureDetails?: Record<string, unknown>,
+  failure?: SessionErrorOptions<"INVALID_LOGIN">,
 ): Promise<User> {
   const user = await ctx.store.getUser(realm.name, userName);
   const now = ctx.clock.now();
@@ -131,7 +132,7 @@ export async function verifyCredentials(
     protocol: ctx.caller.context.protocol,
     ipAddress: ctx.caller.context.ipAddress ?? null,
   });
-  throw new SessionError("INVALID_LOGIN", undefined, failureDetails ? { details: failureDetails } : undefined);
+  throw new SessionError("INVALID_LOGIN", undefined, failure);
 }
 
 /** Puts a verified user into the caller's session or a new one; shared with clone and impersonate. */
@@ -166,7 +167,7 @@ export async function completeLogin(
       throw new SessionError(
         "INVALID_REQUEST",
         "This session is logged in to another realm: log out first, or log in without it.",
-        { details: { reason: "logged-in-elsewhere", realm: current.realm } },
+        { reason: "logged-in-elsewhere", details: { realm: current.realm } },
       );
     }
     const written = await ctx.sessions.login(

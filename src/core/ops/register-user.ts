@@ -2,7 +2,7 @@
  * Self-registration (httpkom `POST /persons/`): any session may create a user in a realm whose
  * `allowSelfRegistration` is on (off by default). The user gets no privileges and no groups, the next
  * free number, and a name made from the full name (`userNameFromFullName`). A full name or user name
- * already taken is `ALREADY_EXISTS` (`details.reason: "person-exists"`).
+ * already taken is `ALREADY_EXISTS` (reason `"person-exists"`).
  */
 
 import { userNameFromFullName } from "../directory.ts";
@@ -38,20 +38,21 @@ export const registerUser = defineOperation({
       throw new SessionError(
         "NO_PERMISSION",
         "This realm does not allow self-registration: ask an administrator to create the user.",
-        { details: { reason: "self-registration-disabled" } },
+        { reason: "self-registration-disabled" },
       );
     }
     const userName = userNameFromFullName(input.fullName);
     if (!userName) {
       throw new SessionError("INVALID_ARGUMENT", "fullName must contain letters or digits.", {
-        details: { field: "fullName", reason: "bad-name" },
+        reason: "bad-name",
+        details: { field: "fullName" },
       });
     }
     const users = await ctx.store.listUsers(realm.name);
     const fold = (text: string) => text.toLowerCase().split(/\s+/).join(" ");
     if (users.some((u) => u.name.toLowerCase() === userName || fold(u.fullName) === fold(input.fullName))) {
       throw new SessionError("ALREADY_EXISTS", "A user with this name exists in the realm.", {
-        details: { reason: "person-exists" },
+        reason: "person-exists",
       });
     }
     const user: User = {

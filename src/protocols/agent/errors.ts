@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type ErrorCode, SessionError } from "../../core/errors.ts";
+import { type ErrorCode, type ErrorReason, SessionError } from "../../core/errors.ts";
 
 /** The Agent error codes sessiond answers, by name. Stable once released. */
 export const AGENT_ERROR_CODES = {
@@ -53,7 +53,7 @@ export const AGENT_CODE_OF: Record<ErrorCode, AgentErrorName> = {
   INTERNAL: "INTERNAL",
 };
 
-/** `details.reason` values the front door sets on the errors it raises itself. */
+/** `details.reason` values the front door sets on the errors it raises itself (the core's are `ERROR_REASONS`). */
 export const AGENT_REASONS = {
   packetTooLarge: "agent-packet-too-large",
   unknownInterface: "agent-unknown-interface",
@@ -81,7 +81,32 @@ export function agentErrorOf(error: SessionError): AgentError {
   return { code: AGENT_ERROR_CODES[name], name, message };
 }
 
+/**
+ * How the Agent answers each exact case the core names (`ERROR_REASONS`); undefined: as its code does.
+ * Every reason is decided here: a new one fails to compile until it is.
+ */
+const REASON_NAMES: Record<ErrorReason, AgentErrorName | undefined> = {
+  "no-session": undefined,
+  "login-required": "NOT_LOGGED_IN",
+  "undefined-person": undefined,
+  "invalid-password": undefined,
+  "undefined-session": undefined,
+  "name-not-found": undefined,
+  "name-ambiguous": undefined,
+  "bad-name": undefined,
+  "permission-denied": undefined,
+  "self-registration-disabled": undefined,
+  "person-exists": undefined,
+  "node-id-taken": undefined,
+  "logged-in-elsewhere": undefined,
+  "service-ticket": undefined,
+  fenced: undefined,
+  "clock-skew": undefined,
+};
+
 function refinedName(error: SessionError): AgentErrorName {
+  const byCore = error.reason === undefined ? undefined : REASON_NAMES[error.reason];
+  if (byCore) return byCore;
   const reason = error.details.reason;
   switch (error.code) {
     case "LIMIT_EXCEEDED":

@@ -245,7 +245,7 @@ export async function dispatch(env: CallEnvironment, call: RequestCall, packetSe
   } catch (error) {
     // Said in the Agent's terms: a session that is not logged in, or one that vanished while the call ran.
     if (error instanceof SessionError && error.code === "NOT_AUTHENTICATED" && !isAgentReason(error)) {
-      if (error.details.reason === "login-required") throw notLoggedIn(error.message);
+      if (error.reason === "login-required") throw notLoggedIn(error.message);
       throw named !== undefined ? unknownSession() : notLoggedIn();
     }
     throw error;

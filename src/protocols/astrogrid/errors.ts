@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type ErrorCode, SessionError } from "../../core/errors.ts";
+import { type ErrorCode, type ErrorReason, SessionError } from "../../core/errors.ts";
 
 const ACR = "org.astrogrid.acr";
 
@@ -65,18 +65,38 @@ export function faultString(error: SessionError): string {
 
 /** True when the error means "no live session behind this context" rather than a fault. */
 export function isNoSession(error: SessionError): boolean {
-  return error.code === "NOT_AUTHENTICATED" && error.details.reason === "no-session";
+  return error.reason === "no-session";
 }
 
 /**
- * An engine error restated where the core's words are not AstroGrid's: a session logged in to one
- * community cannot log in to another (it keeps its realm) until it logs out.
+ * What AstroGrid says instead of the core's words, for each exact case the core names
+ * (`ERROR_REASONS`); undefined: the core's message. Every reason is decided here.
  */
-export function inAstrogridTerms(error: unknown): unknown {
-  if (!(error instanceof SessionError) || error.details.reason !== "logged-in-elsewhere") return error;
-  return new SessionError(
-    "INVALID_REQUEST",
+const REASON_MESSAGES: Record<ErrorReason, string | undefined> = {
+  "no-session": undefined,
+  "login-required": undefined,
+  "undefined-person": undefined,
+  "invalid-password": undefined,
+  "undefined-session": undefined,
+  "name-not-found": undefined,
+  "name-ambiguous": undefined,
+  "bad-name": undefined,
+  "permission-denied": undefined,
+  "self-registration-disabled": undefined,
+  "person-exists": undefined,
+  "node-id-taken": undefined,
+  // A session logged in to one community keeps its realm until it logs out.
+  "logged-in-elsewhere":
     "This session is logged in to another community: call astrogrid.community.logout first, then log in.",
-    { details: error.details },
-  );
+  "service-ticket": undefined,
+  fenced: undefined,
+  "clock-skew": undefined,
+};
+
+/** An engine error in AstroGrid's words, where its reason has words of its own. */
+export function inAstrogridTerms(error: unknown): unknown {
+  if (!(error instanceof SessionError) || error.reason === undefined) return error;
+  const message = REASON_MESSAGES[error.reason];
+  if (message === undefined) return error;
+  return new SessionError(error.code, message, { details: error.details });
 }

@@ -7,12 +7,13 @@
  *   where `error_status` is the number the error is about (a person, a session), as text.
  *
  * `WIRE_FORMS` maps every code (a new code must be mapped here or this file does not compile);
- * `details.reason`, set by the core where it throws, picks the more exact form some errors have.
+ * The error's reason (`ERROR_REASONS`), set by the core where it throws, picks the more exact form some
+ * errors have; `REASON_FORMS` decides every reason.
  *
  * @module
  */
 
-import type { ErrorCode, SessionError } from "../../core/errors.ts";
+import type { ErrorCode, ErrorReason, SessionError } from "../../core/errors.ts";
 
 /** Protocol A error numbers (and pylyskom's class names) that sessiond answers. */
 export const PROTOCOL_A = {
@@ -60,34 +61,42 @@ export interface WireOptions {
   loginFirstAsProtocolA?: boolean;
 }
 
-/** The wire form of one engine error, refined by its `details.reason`. */
+/** The name a typed-name error is about, for its message. */
+function typedName(error: SessionError): string {
+  return typeof error.details.name === "string" ? error.details.name : "";
+}
+
+/**
+ * How httpkom answers each exact case the core names (`ERROR_REASONS`); undefined: as its code does
+ * (`WIRE_FORMS`). Every reason is decided here: a new one fails to compile until it is.
+ */
+const REASON_FORMS: Record<ErrorReason, ((error: SessionError, options: WireOptions) => WireForm) | undefined> = {
+  "no-session": undefined,
+  "login-required": (_error, options) =>
+    options.loginFirstAsProtocolA
+      ? { kind: "protocol-a", status: 401, name: "LoginFirst" }
+      : { kind: "empty", status: 401 },
+  "undefined-person": () => ({ kind: "protocol-a", status: 401, name: "UndefinedPerson" }),
+  "invalid-password": undefined,
+  "undefined-session": () => ({ kind: "protocol-a", status: 404, name: "UndefinedSession" }),
+  "name-not-found": (error) => ({ kind: "httpkom", status: 400, message: `recipient not found: ${typedName(error)}` }),
+  "name-ambiguous": (error) => ({ kind: "httpkom", status: 400, message: `ambiguous recipient: ${typedName(error)}` }),
+  "bad-name": undefined,
+  "permission-denied": undefined,
+  // A realm setting, not a missing privilege: say so in words (403 would make jskom drop its connection).
+  "self-registration-disabled": () => ({ kind: "httpkom", status: 400 }),
+  "person-exists": undefined,
+  "node-id-taken": undefined,
+  "logged-in-elsewhere": undefined,
+  "service-ticket": undefined,
+  fenced: undefined,
+  "clock-skew": undefined,
+};
+
+/** The wire form of one engine error, refined by its reason. */
 export function wireFormOf(error: SessionError, options: WireOptions = {}): WireForm {
-  const reason = error.details.reason;
-  const name = typeof error.details.name === "string" ? error.details.name : "";
-  switch (error.code) {
-    case "NOT_AUTHENTICATED":
-      if (reason !== "login-required") break;
-      return options.loginFirstAsProtocolA
-        ? { kind: "protocol-a", status: 401, name: "LoginFirst" }
-        : { kind: "empty", status: 401 };
-    case "INVALID_LOGIN":
-      if (reason === "undefined-person") return { kind: "protocol-a", status: 401, name: "UndefinedPerson" };
-      break;
-    case "NOT_FOUND":
-      if (reason === "undefined-session") return { kind: "protocol-a", status: 404, name: "UndefinedSession" };
-      if (reason === "name-not-found") return { kind: "httpkom", status: 400, message: `recipient not found: ${name}` };
-      break;
-    case "INVALID_ARGUMENT":
-      if (reason === "name-ambiguous") return { kind: "httpkom", status: 400, message: `ambiguous recipient: ${name}` };
-      break;
-    case "NO_PERMISSION":
-      // A realm setting, not a missing privilege: say so in words (403 would make jskom drop its connection).
-      if (reason === "self-registration-disabled") return { kind: "httpkom", status: 400 };
-      break;
-    default:
-      break;
-  }
-  return WIRE_FORMS[error.code];
+  const refine = error.reason === undefined ? undefined : REASON_FORMS[error.reason];
+  return refine ? refine(error, options) : WIRE_FORMS[error.code];
 }
 
 /** An httpkom error body. */
