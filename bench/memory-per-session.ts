@@ -9,7 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { createMemoryStore } from "../src/store/memory.ts";
+import { createMemoryStore } from "../src/store/memory/index.ts";
 import { benchSession } from "./lib/bench-session.ts";
 
 const { values } = parseArgs({ options: { sessions: { type: "string", default: "1000000" } } });

@@ -6,7 +6,7 @@
 
 import { SessionError } from "../core/errors.ts";
 import type { Store } from "../core/store/index.ts";
-import { createMemoryStore } from "./memory.ts";
+import { createMemoryStore } from "./memory/index.ts";
 import { createSqliteStore } from "./sqlite.ts";
 
 export interface StoreConfig {

@@ -15,7 +15,7 @@ import { createManualClock } from "../../src/core/clock.ts";
 import { createEngine } from "../../src/core/engine.ts";
 import * as ops from "../../src/core/ops/index.ts";
 import type { Store } from "../../src/core/store/index.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
+import { createMemoryStore } from "../../src/store/memory/index.ts";
 import { createSqliteStore } from "../../src/store/sqlite.ts";
 import { CHEAP_HASHER, defaultRealm, PASSWORDS, START, startEngine } from "../helpers/engine.ts";
 

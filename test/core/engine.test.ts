@@ -7,7 +7,7 @@ import { SessionError } from "../../src/core/errors.ts";
 import * as ops from "../../src/core/ops/index.ts";
 import type { Store } from "../../src/core/store/index.ts";
 import { LOCAL_ADMIN, provision } from "../../src/server/provision.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
+import { createMemoryStore } from "../../src/store/memory/index.ts";
 import { defaultRealm, PASSWORDS, reachableStrings, START, startEngine, type TestEngine } from "../helpers/engine.ts";
 
 const IDLE_MS = 1800 * 1000;

@@ -15,7 +15,7 @@ import { createArgon2Hasher } from "../../src/core/password.ts";
 import { GRANTABLE_PRIVILEGES } from "../../src/core/privileges.ts";
 import type { Store } from "../../src/core/store/index.ts";
 import { provision } from "../../src/server/provision.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
+import { createMemoryStore } from "../../src/store/memory/index.ts";
 
 export const CHEAP_HASHER = createArgon2Hasher({ memoryCost: 1024, timeCost: 1 });
 

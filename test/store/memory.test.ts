@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import type { SessionRecord } from "../../src/core/types.ts";
-import { createMemoryStore } from "../../src/store/memory.ts";
+import { createMemoryStore } from "../../src/store/memory/index.ts";
 import { storeContract } from "./contract/index.ts";
 
 storeContract("memory", async () => createMemoryStore());

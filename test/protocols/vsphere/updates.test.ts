@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as ops from "../../../src/core/ops/index.ts";
 import type { Store } from "../../../src/core/store/index.ts";
-import { createMemoryStore } from "../../../src/store/memory.ts";
+import { createMemoryStore } from "../../../src/store/memory/index.ts";
 import { startApp, type TestApp } from "../../helpers/start-app.ts";
 import {
   cookieSecret,

@@ -1,0 +1,137 @@
+/**
+ * The in-memory store's directory of realms, users and groups: maps of copies, with a second map per
+ * unique number (realm ids, user and group numbers) so that a duplicate is refused as the SQL drivers'
+ * unique indexes refuse it.
+ *
+ * @module
+ */
+
+import type { DirectoryStore } from "../../core/store/index.ts";
+import type { Group, Realm, User } from "../../core/types.ts";
+import { alreadyExists } from "./already-exists.ts";
+
+/** One realm's users and groups, by name and by number. */
+interface RealmDirectory {
+  users: Map<string, User>;
+  userNames: Map<number, string>;
+  groups: Map<string, Group>;
+  groupNames: Map<number, string>;
+}
+
+function copyRealm(realm: Realm): Realm {
+  return { ...realm, supportedLocales: [...realm.supportedLocales] };
+}
+
+function copyUser(user: User): User {
+  return { ...user, groups: [...user.groups], privileges: [...user.privileges] };
+}
+
+function copyGroup(group: Group): Group {
+  return { ...group, privileges: [...group.privileges] };
+}
+
+/** The `DirectoryStore` part of a memory store, empty at first. */
+export class MemoryDirectory implements DirectoryStore {
+  private readonly realmsByName = new Map<string, Realm>();
+  private readonly realmNamesById = new Map<string, string>();
+  private readonly directories = new Map<string, RealmDirectory>();
+
+  async getRealm(name: string): Promise<Realm | null> {
+    const realm = this.realmsByName.get(name);
+    return realm ? copyRealm(realm) : null;
+  }
+
+  async getRealmById(id: string): Promise<Realm | null> {
+    const name = this.realmNamesById.get(id);
+    return name === undefined ? null : this.getRealm(name);
+  }
+
+  async listRealms(): Promise<Realm[]> {
+    return [...this.realmsByName.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map(copyRealm);
+  }
+
+  async putRealm(realm: Realm): Promise<void> {
+    const holder = this.realmNamesById.get(realm.id);
+    if (holder !== undefined && holder !== realm.name) throw alreadyExists("A realm with this id");
+    const old = this.realmsByName.get(realm.name);
+    if (old && old.id !== realm.id) this.realmNamesById.delete(old.id);
+    this.realmsByName.set(realm.name, copyRealm(realm));
+    this.realmNamesById.set(realm.id, realm.name);
+  }
+
+  async getUser(realm: string, name: string): Promise<User | null> {
+    const user = this.directories.get(realm)?.users.get(name);
+    return user ? copyUser(user) : null;
+  }
+
+  async getUserByNumber(realm: string, number: number): Promise<User | null> {
+    const directory = this.directories.get(realm);
+    const name = directory?.userNames.get(number);
+    const user = name === undefined ? undefined : directory?.users.get(name);
+    return user ? copyUser(user) : null;
+  }
+
+  async listUsers(realm: string): Promise<User[]> {
+    const users = [...(this.directories.get(realm)?.users.values() ?? [])];
+    return users.sort((a, b) => a.number - b.number).map(copyUser);
+  }
+
+  async putUser(user: User): Promise<void> {
+    const directory = this.directory(user.realm);
+    const holder = directory.userNames.get(user.number);
+    if (holder !== undefined && holder !== user.name) throw alreadyExists("A user with this number");
+    const old = directory.users.get(user.name);
+    if (old && old.number !== user.number) directory.userNames.delete(old.number);
+    directory.users.set(user.name, copyUser(user));
+    directory.userNames.set(user.number, user.name);
+  }
+
+  async deleteUser(realm: string, name: string): Promise<boolean> {
+    const directory = this.directories.get(realm);
+    const user = directory?.users.get(name);
+    if (!directory || !user) return false;
+    directory.users.delete(name);
+    directory.userNames.delete(user.number);
+    return true;
+  }
+
+  async getGroup(realm: string, name: string): Promise<Group | null> {
+    const group = this.directories.get(realm)?.groups.get(name);
+    return group ? copyGroup(group) : null;
+  }
+
+  async listGroups(realm: string): Promise<Group[]> {
+    const groups = [...(this.directories.get(realm)?.groups.values() ?? [])];
+    return groups.sort((a, b) => a.number - b.number).map(copyGroup);
+  }
+
+  async putGroup(group: Group): Promise<void> {
+    const directory = this.directory(group.realm);
+    const holder = directory.groupNames.get(group.number);
+    if (holder !== undefined && holder !== group.name) throw alreadyExists("A group with this number");
+    const old = directory.groups.get(group.name);
+    if (old && old.number !== group.number) directory.groupNames.delete(old.number);
+    directory.groups.set(group.name, copyGroup(group));
+    directory.groupNames.set(group.number, group.name);
+  }
+
+  async deleteGroup(realm: string, name: string): Promise<boolean> {
+    const directory = this.directories.get(realm);
+    const group = directory?.groups.get(name);
+    if (!directory || !group) return false;
+    directory.groups.delete(name);
+    directory.groupNames.delete(group.number);
+    return true;
+  }
+
+  private directory(realm: string): RealmDirectory {
+    let directory = this.directories.get(realm);
+    if (!directory) {
+      directory = { users: new Map(), userNames: new Map(), groups: new Map(), groupNames: new Map() };
+      this.directories.set(realm, directory);
+    }
+    return directory;
+  }
+}
