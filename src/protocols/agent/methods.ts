@@ -4,7 +4,7 @@
  *
  * Every packet is one call for the engine: the dispatcher authenticates once, in the session the
  * packet runs in (its `<session>`, the `session_id` of `put`/`get`, or else the connection's
- * permanent session), and the call runs its operations for that caller with `engine.run`. Who may
+ * permanent session), and the call runs its operations for that caller in one request scope. Who may
  * do what is decided in the core; this file only knows the protocol's own rules: `sessionm` needs
  * `system/login` on the same connection first, and one permanent session per connection.
  *
@@ -13,9 +13,10 @@
 
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { CallContext, Caller } from "../../core/operation.ts";
+import type { CallContext } from "../../core/operation.ts";
 import * as ops from "../../core/ops/index.ts";
 import type { Identity, LoginResult } from "../../core/ops/login.ts";
+import { openScope, type RequestScope } from "../kit/request-scope.ts";
 import { escapeXml } from "../xml.ts";
 import type { RequestCall } from "./codec.ts";
 import { AGENT_REASONS, isAgentReason, notLoggedIn, unknownSession } from "./errors.ts";
@@ -54,8 +55,8 @@ export interface CallSpec {
   needsLogin: boolean;
   /** A parameter naming the session the call runs in, when given (`put`/`get`'s `session_id`). */
   sessionParam?: string;
-  /** Returns the XML inside the answer's interface element. */
-  run(caller: Caller, params: CallParams, env: CallEnvironment): Promise<string>;
+  /** Returns the XML inside the answer's interface element; operations run for the packet's caller. */
+  run(scope: RequestScope, params: CallParams, env: CallEnvironment): Promise<string>;
 }
 
 /** The identity a login asked for with `identity: true`. */
@@ -89,8 +90,8 @@ const SYSTEM: Record<string, CallSpec> = {
   get_realm: {
     params: {},
     needsLogin: false,
-    async run(caller, _params, env) {
-      const realms = await env.engine.run(ops.listPublicRealms, caller, {});
+    async run(scope, _params, _env) {
+      const realms = await scope.run(ops.listPublicRealms, {});
       return realms
         .map((realm) => `<realm><id>${escapeXml(realm.id)}</id><name>${escapeXml(realm.name)}</name></realm>`)
         .join("");
@@ -99,7 +100,7 @@ const SYSTEM: Record<string, CallSpec> = {
   login: {
     params: { name: "once", domain: "once", realm: "once", password: "once" },
     needsLogin: false,
-    async run(caller, params, env) {
+    async run(scope, params, env) {
       const input = loginParams(params);
       if (env.connection.permanent) {
         throw new SessionError(
@@ -107,7 +108,7 @@ const SYSTEM: Record<string, CallSpec> = {
           "This connection is already logged in: one system/login per connection.",
         );
       }
-      const result = await env.engine.run(ops.login, caller, {
+      const result = await scope.run(ops.login, {
         ...input,
         binding: "connection",
         secretFormat: "agent",
@@ -125,10 +126,10 @@ const SESSIONM: Record<string, CallSpec> = {
   login: {
     params: { name: "once", domain: "once", realm: "once", password: "once", expiration: "once" },
     needsLogin: true,
-    async run(caller, params, env) {
+    async run(scope, params, env) {
       const input = loginParams(params);
       const expiration = params.seconds("expiration");
-      const result = await env.engine.run(ops.login, caller, {
+      const result = await scope.run(ops.login, {
         ...input,
         ...(expiration === undefined ? {} : { idleTimeoutSeconds: expiration }),
         secretFormat: "agent",
@@ -141,12 +142,12 @@ const SESSIONM: Record<string, CallSpec> = {
   login_as: {
     params: { sid: "once", expiration: "once" },
     needsLogin: true,
-    async run(caller, params, env) {
+    async run(scope, params, env) {
       const sid = decodeSid(params.requiredText("sid"));
       if (!sid) throw invalidParameter("sid", "is not a user SID of this server");
       if (sid.kind !== "user") throw invalidParameter("sid", "names a group: login_as needs a user's SID");
       const expiration = params.seconds("expiration");
-      const result = await env.engine.run(ops.impersonate, caller, {
+      const result = await scope.run(ops.impersonate, {
         userNumber: sid.rid,
         realmId: realmIdOfSidGuid(sid.guid, env.hostId),
         ...(expiration === undefined ? {} : { idleTimeoutSeconds: expiration }),
@@ -159,10 +160,10 @@ const SESSIONM: Record<string, CallSpec> = {
   logout: {
     params: { session_id: "once" },
     needsLogin: true,
-    async run(caller, params, env) {
+    async run(scope, params, _env) {
       const id = params.requiredText("session_id");
       if (id.length > MAX_SESSION_ID) throw unknownSession();
-      const { ended } = await env.engine.run(ops.disposeBySecret, caller, { secret: id });
+      const { ended } = await scope.run(ops.disposeBySecret, { secret: id });
       if (!ended) throw unknownSession();
       return "<ok/>";
     },
@@ -171,14 +172,14 @@ const SESSIONM: Record<string, CallSpec> = {
     params: { session_id: "once", data: "many" },
     needsLogin: true,
     sessionParam: "session_id",
-    async run(caller, params, env) {
+    async run(scope, params, _env) {
       const data = params.all("data");
       if (data.length === 0) throw invalidParameter("data", "is required: one or more <data><key>…</key></data>");
       const entries = data.map((element, i) => {
         const entry = readParams(element, { key: "once", value: "once" }, `data[${i + 1}]`);
         return { name: entry.requiredText("key"), value: entry.rawText("value") ?? "" };
       });
-      await env.engine.run(ops.putAttributes, caller, { entries });
+      await scope.run(ops.putAttributes, { entries });
       return "<ok/>";
     },
   },
@@ -186,14 +187,14 @@ const SESSIONM: Record<string, CallSpec> = {
     params: { session_id: "once", key: "many" },
     needsLogin: true,
     sessionParam: "session_id",
-    async run(caller, params, env) {
+    async run(scope, params, _env) {
       const names = [...new Set(params.texts("key"))];
       const pairs: [string, string][] = [];
       if (names.length === 0) {
-        pairs.push(...Object.entries(await env.engine.run(ops.listAttributes, caller, {})));
+        pairs.push(...Object.entries(await scope.run(ops.listAttributes, {})));
       } else {
         for (const name of names) {
-          const { value } = await env.engine.run(ops.getAttribute, caller, { name });
+          const { value } = await scope.run(ops.getAttribute, { name });
           if (value !== null) pairs.push([name, value]);
         }
       }
@@ -231,7 +232,8 @@ export async function dispatch(env: CallEnvironment, call: RequestCall, packetSe
   const permanent = env.connection.permanent;
   const secret = named ?? permanent?.secret;
   if (named !== undefined && named.length > MAX_SESSION_ID) throw unknownSession();
-  const caller = await env.engine.authenticate(env.context(secret));
+  const scope = await openScope(env.engine, env.context(secret));
+  const caller = scope.caller;
   if (named !== undefined && !caller.session) throw unknownSession();
   if (named === undefined && permanent && !caller.session) {
     // Ended elsewhere (terminated by an operator, the user deleted): the connection is logged out.
@@ -241,7 +243,7 @@ export async function dispatch(env: CallEnvironment, call: RequestCall, packetSe
     }
   }
   try {
-    return await spec.run(caller, params, env);
+    return await spec.run(scope, params, env);
   } catch (error) {
     // Said in the Agent's terms: a session that is not logged in, or one that vanished while the call ran.
     if (error instanceof SessionError && error.code === "NOT_AUTHENTICATED" && !isAgentReason(error)) {

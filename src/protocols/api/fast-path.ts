@@ -14,11 +14,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import fastJson from "fast-json-stringify";
 import type { Engine, EngineLogger } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { CallContext } from "../../core/operation.ts";
 import { whoAmI } from "../../core/ops/index.ts";
-import { isLoopbackAddress } from "../http-context.ts";
 import { authChallenge, errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
-import { API_PREFIX, bearerFromHeader } from "./plugin.ts";
+import { API_PREFIX, apiContext } from "./plugin.ts";
 import { clientSchema, sessionSchema, whoAmISchema } from "./schemas.ts";
 
 export const WHO_AM_I_PATH = `${API_PREFIX}/session`;
@@ -46,14 +44,7 @@ export function createWhoAmIFastPath(engine: Engine, log: EngineLogger) {
   });
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== "GET" || req.url !== WHO_AM_I_PATH) return false;
-    const context: CallContext = {
-      protocol: "api",
-      secret: bearerFromHeader(req.headers.authorization),
-      ipAddress: req.socket.remoteAddress,
-      userAgent: req.headers["user-agent"],
-      isLoopback: isLoopbackAddress(req.socket.remoteAddress),
-    };
-    engine.call(whoAmI, context).then(
+    engine.call(whoAmI, apiContext(req)).then(
       (result) => send(res, 200, serializeWhoAmI(result)),
       (error: unknown) => {
         let failure: SessionError;

@@ -9,13 +9,14 @@
  */
 
 import swagger from "@fastify/swagger";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import type { CallContext, Operation } from "../../core/operation.ts";
 import type { SessionRef } from "../../core/ops/index.ts";
 import * as ops from "../../core/ops/index.ts";
-import { isLoopbackAddress } from "../http-context.ts";
+import { type HttpRequestLike, httpCallContext } from "../kit/call-context.ts";
+import { frameworkFailure } from "../kit/framework-errors.ts";
 import { renderDocsPage } from "./docs-page.ts";
 import { authChallenge, errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
 import { closeAllStreams, openEventStream } from "./events.ts";
@@ -34,33 +35,26 @@ export function bearerFromHeader(header: string | undefined): string | undefined
   return match?.[1];
 }
 
-/** The engine's view of one HTTP request. */
-export function apiContext(request: FastifyRequest): CallContext {
-  return {
-    protocol: "api",
-    secret: bearerFromHeader(request.headers.authorization),
-    ipAddress: request.ip,
-    userAgent: request.headers["user-agent"],
-    isLoopback: isLoopbackAddress(request.socket.remoteAddress),
-  };
+/** The engine's view of one JSON API request (the fast path makes the same). */
+export function apiContext(request: HttpRequestLike): CallContext {
+  return httpCallContext("api", request, { secret: bearerFromHeader(request.headers.authorization) });
 }
+
+const API_WORDS = {
+  unreadable: "The request body is not valid JSON.",
+  mediaType: "Send request bodies as application/json.",
+};
 
 /** Maps any error to the JSON error form; internals are logged, never sent. */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   let sessionError: SessionError;
   let status: number | undefined;
+  const framework = error instanceof SessionError ? undefined : frameworkFailure(error, API_WORDS);
   if (error instanceof SessionError) {
     sessionError = error;
-  } else if (isFastifyError(error) && error.validation) {
-    sessionError = new SessionError("INVALID_ARGUMENT", `Invalid request: ${error.message}.`);
-  } else if (isFastifyError(error) && error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    sessionError = new SessionError("LIMIT_EXCEEDED", "The request body is too large.");
-    status = 413;
-  } else if (isFastifyError(error) && error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-    sessionError = new SessionError("MALFORMED_REQUEST", "Send request bodies as application/json.");
-    status = 415;
-  } else if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode < 500) {
-    sessionError = new SessionError("MALFORMED_REQUEST", "The request body is not valid JSON.");
+  } else if (framework) {
+    sessionError = framework.error;
+    status = framework.status;
   } else {
     request.log.error({ err: error }, "Unexpected error in the JSON API");
     sessionError = INTERNAL_ERROR;
@@ -68,10 +62,6 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const challenge = authChallenge(sessionError.code);
   if (challenge) reply.headers(challenge);
   return reply.code(status ?? statusOf(sessionError.code)).send(errorBody(sessionError));
-}
-
-function isFastifyError(error: unknown): error is FastifyError & { validation?: unknown } {
-  return typeof error === "object" && error !== null && "code" in error;
 }
 
 export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions): Promise<void> {

@@ -6,21 +6,20 @@
  * @module
  */
 
-import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { CallContext } from "../../core/operation.ts";
 import * as ops from "../../core/ops/index.ts";
+import type { RequestScope } from "../kit/request-scope.ts";
 import type { XmlRpcValue } from "./codec.ts";
 import { Fault, inAstrogridTerms, isNoSession } from "./errors.ts";
 
 export type ParamType = "string" | "long";
 
 export interface MethodEnvironment {
-  engine: Engine;
-  /** The call context of this request: its secret is the context's session id. */
-  context: CallContext;
-  /** The same caller without the secret, for operations that must not count as a second call. */
-  bare: CallContext;
+  /**
+   * The request's caller, authenticated once (the call of the context's session, which is live: a
+   * dead context is answered 403 before any method runs).
+   */
+  scope: RequestScope;
   /** The realm that sessions made by `createNewSession` start in, when configured. */
   realm: string | undefined;
   /** Shared, read-only configuration (`system.configuration`). */
@@ -38,11 +37,6 @@ export interface MethodSpec {
   params: readonly { name: string; type: ParamType }[];
   returns: "string" | "boolean" | "int" | "array" | "struct";
   help: string;
-  /**
-   * True when the method's operations require the context's live session themselves; otherwise the
-   * front door checks it first (and counts the call as activity).
-   */
-  checksSession: boolean;
   run(env: MethodEnvironment, args: (string | number)[]): Promise<XmlRpcValue>;
 }
 
@@ -61,12 +55,8 @@ function unknownSession(id: string): SessionError {
 }
 
 async function probe(env: MethodEnvironment, id: string): Promise<boolean> {
-  if (!env.isSessionId(id)) {
-    // Not a possible id: still a call in this session (a dead context is 403, not "false").
-    await env.engine.call(ops.whoAmI, env.context);
-    return false;
-  }
-  const { live } = await env.engine.call(ops.probeSecret, env.context, { secret: id });
+  if (!env.isSessionId(id)) return false;
+  const { live } = await env.scope.run(ops.probeSecret, { secret: id });
   return live;
 }
 
@@ -81,7 +71,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "inactivityTimeout", type: "long" }],
     returns: "string",
     help: "Create a new session that is disposed of after inactivityTimeout minutes without a call; returns its id.",
-    checksSession: false,
     async run(env, args) {
       const minutes = Number(args[0]);
       if (minutes < 1 || minutes > MAX_MINUTES) {
@@ -90,7 +79,7 @@ export const METHODS: readonly MethodSpec[] = [
           `inactivityTimeout must be a whole number of minutes from 1 to ${MAX_MINUTES}`,
         );
       }
-      const created = await env.engine.call(ops.createSession, env.bare, {
+      const created = await env.scope.run(ops.createSession, {
         idleTimeoutSeconds: minutes * 60,
         secretFormat: "hex32",
         ...(env.realm === undefined ? {} : { realm: env.realm }),
@@ -103,7 +92,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "sessionId", type: "string" }],
     returns: "boolean",
     help: "Whether a session exists and is accessible (the default session always does).",
-    checksSession: true,
     run: (env, args) => probe(env, str(args, 0)),
   },
   {
@@ -111,11 +99,9 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "sessionId", type: "string" }],
     returns: "string",
     help: "Dispose of a session. Nothing happens for the default session or an unknown id.",
-    checksSession: true,
     async run(env, args) {
       const id = str(args, 0);
-      if (env.isSessionId(id)) await env.engine.call(ops.disposeBySecret, env.context, { secret: id });
-      else await env.engine.call(ops.whoAmI, env.context);
+      if (env.isSessionId(id)) await env.scope.run(ops.disposeBySecret, { secret: id });
       return OK;
     },
   },
@@ -124,7 +110,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "sessionId", type: "string" }],
     returns: "string",
     help: "The URL an XML-RPC client connects to for working in this session.",
-    checksSession: true,
     run: async (env, args) => env.xmlrpcUrl(await find(env, str(args, 0))),
   },
   {
@@ -132,7 +117,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "sessionId", type: "string" }],
     returns: "string",
     help: "The base URL for HTTP function calls in this session.",
-    checksSession: true,
     run: async (env, args) => env.httpUrl(await find(env, str(args, 0))),
   },
   {
@@ -144,13 +128,12 @@ export const METHODS: readonly MethodSpec[] = [
     ],
     returns: "string",
     help: "Log this session in; community is the realm (empty: the session's own).",
-    checksSession: true,
     async run(env, args) {
       // An empty community means the session's own realm. A session not logged in yet moves into
       // the community it logs in to (the core's rule), so the seed's example needs no setting.
       const community = str(args, 2);
       try {
-        await env.engine.call(ops.login, env.context, {
+        await env.scope.run(ops.login, {
           userName: str(args, 0),
           password: str(args, 1),
           replaceUser: true,
@@ -167,10 +150,9 @@ export const METHODS: readonly MethodSpec[] = [
     params: [],
     returns: "string",
     help: "Log this session out; the session stays. Nothing happens when it is not logged in.",
-    checksSession: true,
     async run(env) {
       try {
-        await env.engine.call(ops.logout, env.context, {});
+        await env.scope.run(ops.logout, {});
       } catch (error) {
         if (!(error instanceof SessionError) || error.code !== "NOT_AUTHENTICATED" || isNoSession(error)) throw error;
       }
@@ -182,9 +164,8 @@ export const METHODS: readonly MethodSpec[] = [
     params: [],
     returns: "boolean",
     help: "Whether this session is logged in.",
-    checksSession: true,
     async run(env) {
-      const me = await env.engine.call(ops.whoAmI, env.context, {});
+      const me = await env.scope.run(ops.whoAmI, {});
       return me.user !== null;
     },
   },
@@ -193,9 +174,8 @@ export const METHODS: readonly MethodSpec[] = [
     params: [],
     returns: "struct",
     help: "The logged-in user: name, fullName and community (realm).",
-    checksSession: true,
     async run(env) {
-      const me = await env.engine.call(ops.whoAmI, env.context, {});
+      const me = await env.scope.run(ops.whoAmI, {});
       if (!me.user) {
         throw new SessionError("NOT_AUTHENTICATED", "This session is not logged in: log in first.", {
           details: { reason: "login-required" },
@@ -209,9 +189,8 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "key", type: "string" }],
     returns: "string",
     help: 'A value of this session\'s own state, or "NULL" when the key is not set.',
-    checksSession: true,
     async run(env, args) {
-      const { value } = await env.engine.call(ops.getAttribute, env.context, { name: str(args, 0) });
+      const { value } = await env.scope.run(ops.getAttribute, { name: str(args, 0) });
       return value ?? NULL;
     },
   },
@@ -223,9 +202,8 @@ export const METHODS: readonly MethodSpec[] = [
     ],
     returns: "string",
     help: "Sets a value of this session's own state; no other session can read it.",
-    checksSession: true,
     async run(env, args) {
-      await env.engine.call(ops.putAttribute, env.context, { name: str(args, 0), value: str(args, 1) });
+      await env.scope.run(ops.putAttribute, { name: str(args, 0), value: str(args, 1) });
       return OK;
     },
   },
@@ -234,9 +212,8 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "key", type: "string" }],
     returns: "string",
     help: "Removes a value of this session's own state (nothing happens when it is not set).",
-    checksSession: true,
     async run(env, args) {
-      await env.engine.call(ops.deleteAttribute, env.context, { name: str(args, 0) });
+      await env.scope.run(ops.deleteAttribute, { name: str(args, 0) });
       return OK;
     },
   },
@@ -245,9 +222,8 @@ export const METHODS: readonly MethodSpec[] = [
     params: [],
     returns: "struct",
     help: "All of this session's own state, as a struct.",
-    checksSession: true,
     async run(env) {
-      const all = await env.engine.call(ops.listAttributes, env.context, {});
+      const all = await env.scope.run(ops.listAttributes, {});
       const struct: Record<string, string> = Object.create(null) as Record<string, string>;
       for (const [name, value] of Object.entries(all)) struct[name] = value;
       return struct;
@@ -258,7 +234,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "key", type: "string" }],
     returns: "string",
     help: 'A shared, read-only configuration value, or "NULL" for an unknown key.',
-    checksSession: false,
     async run(env, args) {
       const key = str(args, 0);
       return Object.hasOwn(env.configuration, key) ? (env.configuration[key] ?? NULL) : NULL;
@@ -269,7 +244,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [],
     returns: "array",
     help: "The keys of the shared, read-only configuration.",
-    checksSession: false,
     run: async (env) => Object.keys(env.configuration).sort(),
   },
   {
@@ -277,7 +251,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [],
     returns: "array",
     help: "The names of all methods.",
-    checksSession: false,
     run: async () => METHODS.map((m) => m.name),
   },
   {
@@ -285,7 +258,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "methodName", type: "string" }],
     returns: "string",
     help: "The help text of a method.",
-    checksSession: false,
     run: async (_env, args) => methodNamed(str(args, 0)).help,
   },
   {
@@ -293,7 +265,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [{ name: "methodName", type: "string" }],
     returns: "array",
     help: "The signature of a method: one list of the result type and the parameter types.",
-    checksSession: false,
     async run(_env, args) {
       const method = methodNamed(str(args, 0));
       return [[method.returns, ...method.params.map((p) => (p.type === "long" ? "int" : "string"))]];
@@ -304,7 +275,6 @@ export const METHODS: readonly MethodSpec[] = [
     params: [],
     returns: "array",
     help: "The names of all methods (python-astrogrid calls this on connect).",
-    checksSession: false,
     run: async () => METHODS.map((m) => m.name),
   },
 ];

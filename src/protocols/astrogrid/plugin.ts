@@ -19,11 +19,12 @@
  * @module
  */
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { CallContext } from "../../core/operation.ts";
-import { isLoopbackAddress } from "../http-context.ts";
+import { httpCallContext } from "../kit/call-context.ts";
+import { frameworkFailure } from "../kit/framework-errors.ts";
+import { openScope, type RequestScope } from "../kit/request-scope.ts";
 import { escapeXml } from "../xml.ts";
 import { decodeMethodCall, encodeFault, encodeResponse, plainText, type XmlRpcValue } from "./codec.ts";
 import {
@@ -53,10 +54,6 @@ const CONTEXT_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 const SEGMENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 type Params = { context: string; module?: string; component?: string; method?: string; kind?: string };
-
-function isFastifyError(error: unknown): error is FastifyError {
-  return typeof error === "object" && error !== null && "code" in error;
-}
 
 function html(title: string, body: string): string {
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${escapeXml(title)}</title></head><body><h1>${escapeXml(title)}</h1>${body}</body></html>\n`;
@@ -90,14 +87,8 @@ export async function astrogridPlugin(app: FastifyInstance, options: AstrogridPl
   const faultText = (error: unknown, request: FastifyRequest): string => {
     if (error instanceof Fault) return error.message;
     if (error instanceof SessionError) return faultString(error);
-    if (isFastifyError(error) && error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return faultString(
-        new SessionError("LIMIT_EXCEEDED", `The request is larger than ${settings.maxRequestBytes} bytes.`),
-      );
-    }
-    if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode < 500) {
-      return faultString(new SessionError("MALFORMED_REQUEST", "The request could not be read."));
-    }
+    const framework = frameworkFailure(error, { bodyLimit: settings.maxRequestBytes });
+    if (framework) return faultString(framework.error);
     request.log.error({ err: error }, "Unexpected error in the AstroGrid front door");
     return faultString(new SessionError("INTERNAL"));
   };
@@ -114,48 +105,30 @@ export async function astrogridPlugin(app: FastifyInstance, options: AstrogridPl
   app.setErrorHandler((error, request, reply) => sendFailure(error, request, reply));
   app.setNotFoundHandler((_request, reply) => forbidden(reply));
 
-  const callContext = (request: FastifyRequest, secret: string | undefined): CallContext => ({
-    protocol: "astrogrid",
-    secret,
-    ipAddress: request.ip,
-    userAgent: request.headers["user-agent"],
-    isLoopback: isLoopbackAddress(request.socket.remoteAddress),
-  });
-
-  /** The context's session must be live (this is also the call's activity); 403 otherwise. */
-  const guard = async (context: CallContext) => {
-    const caller = await engine.authenticate(context);
-    if (!caller.session) throw new Forbidden();
-  };
-
-  const contextOf = (request: FastifyRequest<{ Params: Params }>): CallContext => {
+  /**
+   * The request's caller, authenticated once: the call of its context's session (its activity). A
+   * context whose session is not live is 403, whatever the request asks.
+   */
+  const scopeOf = async (request: FastifyRequest<{ Params: Params }>): Promise<RequestScope> => {
     const id = request.params.context;
     if (!CONTEXT_PATTERN.test(id)) throw new Forbidden();
-    return callContext(request, id);
+    const scope = await openScope(engine, httpCallContext("astrogrid", request, { secret: id }));
+    if (!scope.caller.session) throw new Forbidden();
+    return scope;
   };
 
-  /** Runs one method in the request's context; `raw` are the wire parameters in order. */
-  const invoke = async (context: CallContext, name: string, raw: readonly unknown[]): Promise<XmlRpcValue> => {
+  /** Runs one method for the request's caller; `raw` are the wire parameters in order. */
+  const invoke = async (scope: RequestScope, name: string, raw: readonly unknown[]): Promise<XmlRpcValue> => {
     const method = lookupMethod(name);
     if (!method) {
-      await guard(context);
       const text = raw.length === 0 ? introspectionText(name) : undefined;
       if (text !== undefined) return text;
       throw notAvailable(name);
     }
-    let args: (string | number)[];
-    try {
-      if (raw.length !== method.params.length) throw wrongParameterCount(name, method.params.length);
-      args = convertArgs(method, raw);
-    } catch (error) {
-      await guard(context);
-      throw error;
-    }
-    if (!method.checksSession) await guard(context);
+    if (raw.length !== method.params.length) throw wrongParameterCount(name, method.params.length);
+    const args = convertArgs(method, raw);
     const env: MethodEnvironment = {
-      engine,
-      context,
-      bare: { ...context, secret: undefined },
+      scope,
       realm: settings.realm,
       configuration: options.configuration,
       xmlrpcUrl: (id) => `${urlOf(id)}xmlrpc`,
@@ -168,35 +141,28 @@ export async function astrogridPlugin(app: FastifyInstance, options: AstrogridPl
   app.get("/", async (_request, reply) => forbidden(reply));
 
   app.post<{ Params: Params }>("/:context/xmlrpc", async (request, reply) => {
-    const context = contextOf(request);
-    const body = typeof request.body === "string" ? request.body : "";
-    let call: ReturnType<typeof decodeMethodCall>;
-    try {
-      call = decodeMethodCall(body);
-    } catch (error) {
-      await guard(context);
-      throw error;
-    }
-    const result = await invoke(context, call.methodName, call.params);
+    const scope = await scopeOf(request);
+    const call = decodeMethodCall(typeof request.body === "string" ? request.body : "");
+    const result = await invoke(scope, call.methodName, call.params);
     return reply.code(200).type("text/xml; charset=UTF-8").send(encodeResponse(result));
   });
 
   app.get<{ Params: Params }>("/:context/xmlrpc", async (request, reply) => {
-    await guard(contextOf(request));
+    await scopeOf(request);
     const page = html("Astro Runtime XML-RPC", "<p>POST XML-RPC method calls to this URL.</p>");
     return reply.type("text/html; charset=utf-8").send(page);
   });
 
   // Documentation pages: modules, components, methods, one method.
   app.get<{ Params: Params }>("/:context/", async (request, reply) => {
-    await guard(contextOf(request));
+    await scopeOf(request);
     const modules = [...new Set(HTTP_METHODS.map((m) => m.module))];
     return reply
       .type("text/html; charset=utf-8")
       .send(html("Astro Runtime", list(modules.map((m) => ({ href: `${m}/`, text: m })))));
   });
   app.get<{ Params: Params }>("/:context/:module/", async (request, reply) => {
-    await guard(contextOf(request));
+    await scopeOf(request);
     const { module } = request.params;
     const components = [...new Set(HTTP_METHODS.filter((m) => m.module === module).map((m) => m.component))];
     if (components.length === 0) throw notAvailable(String(module).slice(0, 64));
@@ -205,7 +171,7 @@ export async function astrogridPlugin(app: FastifyInstance, options: AstrogridPl
       .send(html(String(module), list(components.map((c) => ({ href: `${c}/`, text: c })))));
   });
   app.get<{ Params: Params }>("/:context/:module/:component/", async (request, reply) => {
-    await guard(contextOf(request));
+    await scopeOf(request);
     const { module, component } = request.params;
     const methods = HTTP_METHODS.filter((m) => m.module === module && m.component === component);
     if (methods.length === 0) throw notAvailable(`${module}.${component}`.slice(0, 128));
@@ -213,7 +179,7 @@ export async function astrogridPlugin(app: FastifyInstance, options: AstrogridPl
     return reply.type("text/html; charset=utf-8").send(html(`${module}.${component}`, list(items)));
   });
   app.get<{ Params: Params }>("/:context/:module/:component/:method/", async (request, reply) => {
-    await guard(contextOf(request));
+    await scopeOf(request);
     const { module, component, method } = request.params;
     const spec = HTTP_METHODS.find((m) => m.module === module && m.component === component && m.method === method);
     if (!spec) throw notAvailable(`${module}.${component}.${method}`.slice(0, 200));
@@ -223,12 +189,9 @@ export async function astrogridPlugin(app: FastifyInstance, options: AstrogridPl
   });
 
   const functionCall = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
-    const context = contextOf(request);
+    const scope = await scopeOf(request);
     const { module = "", component = "", method = "", kind } = request.params;
-    if (kind !== "plain" && kind !== "html") {
-      await guard(context);
-      throw new Fault("The result type must be plain or html");
-    }
+    if (kind !== "plain" && kind !== "html") throw new Fault("The result type must be plain or html");
     const name = [module, component, method].every((s) => SEGMENT.test(s))
       ? `${module}.${component}.${method}`
       : "(invalid name)";
@@ -244,7 +207,7 @@ export async function astrogridPlugin(app: FastifyInstance, options: AstrogridPl
       if (value === null) break;
       raw.push(value);
     }
-    const result = await invoke(context, name, raw);
+    const result = await invoke(scope, name, raw);
     const text = plainText(result);
     if (kind === "html") {
       return reply.type("text/html; charset=utf-8").send(html(name, `<pre>${escapeXml(text)}</pre>`));

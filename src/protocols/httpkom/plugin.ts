@@ -10,12 +10,12 @@
  * @module
  */
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { CallContext } from "../../core/operation.ts";
 import * as ops from "../../core/ops/index.ts";
-import { isLoopbackAddress } from "../http-context.ts";
+import { httpCallContext } from "../kit/call-context.ts";
+import { frameworkFailure } from "../kit/framework-errors.ts";
 import {
   BadRequest,
   type Body,
@@ -68,10 +68,6 @@ function sendEmpty(reply: FastifyReply, status: number): FastifyReply {
   return reply.code(status).send();
 }
 
-function isFastifyError(error: unknown): error is FastifyError {
-  return typeof error === "object" && error !== null && "code" in error;
-}
-
 /** Any error in httpkom's wire form; internals are logged, never sent. */
 export function sendError(
   error: unknown,
@@ -84,10 +80,9 @@ export function sendError(
     return body === undefined ? sendEmpty(reply, status) : sendJson(reply, status, body);
   }
   if (error instanceof BadRequest) return sendJson(reply, error.status, error.body);
-  if (isFastifyError(error) && error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendEmpty(reply, 413);
-  if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode < 500) {
-    return sendEmpty(reply, 400);
-  }
+  // What the framework refused before a route ran: httpkom answers it with an empty body.
+  const framework = frameworkFailure(error);
+  if (framework) return sendEmpty(reply, framework.status === 413 ? 413 : 400);
   request.log.error({ err: error }, "Unexpected error in the httpkom front door");
   return sendJson(reply, 500, httpkomErrorBody("Unknown error"));
 }
@@ -123,17 +118,8 @@ export async function httpkomPlugin(app: FastifyInstance, options: HttpkomPlugin
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((_request, reply) => sendEmpty(reply, 404));
 
-  const context = (request: FastifyRequest, realm: string | undefined, secret = connectionIdOf(request)) => {
-    const callContext: CallContext = {
-      protocol: "httpkom",
-      secret,
-      ipAddress: request.ip,
-      userAgent: request.headers["user-agent"],
-      isLoopback: isLoopbackAddress(request.socket.remoteAddress),
-    };
-    if (realm !== undefined) callContext.realm = realm;
-    return callContext;
-  };
+  const context = (request: FastifyRequest, realm: string | undefined, secret = connectionIdOf(request)) =>
+    httpCallContext("httpkom", request, { secret, realm });
 
   /** 404 (as an engine error) unless the server exists. */
   const checkServer = async (request: FastifyRequest, realm: string) => {

@@ -7,7 +7,8 @@
 
 import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
-import type { Caller } from "../../core/operation.ts";
+import type { Caller, Operation } from "../../core/operation.ts";
+import { type RequestScope, scopeOf } from "../kit/request-scope.ts";
 import { childElements, hasText, textOf, type XmlElement, xsiTypeOf } from "../xml.ts";
 import type { VsphereSettings } from "./settings.ts";
 import { readMoRef } from "./soap.ts";
@@ -19,6 +20,8 @@ export interface VimCall {
   readonly engine: Engine;
   /** Authenticated once for the whole request: every operation the method runs is this one call. */
   readonly caller: Caller;
+  /** Runs operations for `caller` (`withCaller` keeps the two together when the caller is refreshed). */
+  readonly scope: RequestScope;
   readonly target: MoRef;
   readonly settings: VsphereSettings;
   readonly collectors: Collectors;
@@ -34,6 +37,11 @@ export interface VimCall {
   issueSession(secret: string): void;
 }
 
+/** The same call for the caller as it is now (after a wait), with a scope that runs for it. */
+export function withCaller(call: VimCall, caller: Caller): VimCall {
+  return { ...call, caller, scope: scopeOf(call.engine, caller) };
+}
+
 export type Args = Readonly<Record<string, unknown>>;
 
 export interface ParamSpec {
@@ -47,7 +55,16 @@ export interface ParamSpec {
 }
 
 export interface MethodSpec {
-  /** Callable without a logged-in session (vcsim's list: logins, service content, property reads). */
+  /**
+   * The engine operation the method runs, when it runs one: whether a caller must be logged in is
+   * then the operation's own rule (its `auth`), read as vSphere reads it (vSphere has no anonymous
+   * sessions, so only operations any caller may run are open without a login).
+   */
+  operation?: Pick<Operation<unknown, unknown>, "name" | "auth">;
+  /**
+   * For a method the front door answers itself (no operation): callable without a logged-in session
+   * (vcsim's list: the service content, property reads, the logins sessiond does not support).
+   */
   anonymous?: boolean;
   /**
    * Only reads, so a caller holding a generic service ticket may call it. The operations a method

@@ -6,19 +6,15 @@
  * @module
  */
 
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { SessionError } from "../../core/errors.ts";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { CallContext } from "../../core/operation.ts";
-import { isLoopbackAddress } from "../http-context.ts";
+import { httpCallContext } from "../kit/call-context.ts";
+import { frameworkFailure } from "../kit/framework-errors.ts";
 import { faultOf, INTERNAL_FAULT, type WireFault } from "./errors.ts";
 import type { Invocation } from "./methods.ts";
 import { cookieValue } from "./soap.ts";
 
 export const XML_TYPE = "text/xml; charset=utf-8";
-
-function isFastifyError(error: unknown): error is FastifyError {
-  return typeof error === "object" && error !== null && "code" in error;
-}
 
 export const SESSION_COOKIE = "vmware_soap_session";
 /** The cookie vSphere clients present a generic service ticket in. */
@@ -34,14 +30,10 @@ export function vsphereContext(
   scopes: readonly string[],
 ): CallContext {
   const ticket = secret === undefined ? cookieValue(request.headers.cookie, SERVICE_TICKET_COOKIE) : undefined;
-  return {
-    protocol: "vsphere",
+  return httpCallContext("vsphere", request, {
     secret,
-    ipAddress: request.ip,
-    userAgent: request.headers["user-agent"],
-    isLoopback: isLoopbackAddress(request.socket.remoteAddress),
-    ...(ticket === undefined ? {} : { serviceTicket: { ticket: ticket.slice(0, 256), scopes } }),
-  };
+    serviceTicket: ticket === undefined ? undefined : { ticket: ticket.slice(0, 256), scopes },
+  });
 }
 
 /** `Set-Cookie` as vCenter writes it, without `Secure` on plain HTTP (protocols.md 1.2, 1.3). */
@@ -76,17 +68,8 @@ export function requestFacts(
 export function transportFault(error: unknown, request: FastifyRequest, maxRequestBytes: number): WireFault {
   const fault = faultOf(error, undefined);
   if (fault) return fault;
-  if (isFastifyError(error) && error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-    return (
-      faultOf(new SessionError("LIMIT_EXCEEDED", `The request is larger than ${maxRequestBytes} bytes.`), undefined) ??
-      INTERNAL_FAULT
-    );
-  }
-  if (isFastifyError(error) && error.statusCode !== undefined && error.statusCode < 500) {
-    return (
-      faultOf(new SessionError("MALFORMED_REQUEST", "The request could not be read."), undefined) ?? INTERNAL_FAULT
-    );
-  }
+  const framework = frameworkFailure(error, { bodyLimit: maxRequestBytes });
+  if (framework) return faultOf(framework.error, undefined) ?? INTERNAL_FAULT;
   request.log.error({ err: error }, "Unexpected error in the vSphere front door");
   return INTERNAL_FAULT;
 }

@@ -10,6 +10,7 @@
 
 import { checkServiceTicketUse, type Engine } from "../../core/engine.ts";
 import type { CallContext } from "../../core/operation.ts";
+import { openScope } from "../kit/request-scope.ts";
 import type { Args, MethodSpec, VimCall } from "./call.ts";
 import {
   faultOf,
@@ -43,13 +44,19 @@ export function resolveMethod(call: VimCall, method: string): MethodSpec {
     ? MANAGED_OBJECT_METHODS[call.target.type]
     : undefined;
   const spec = methods && Object.hasOwn(methods, method) ? methods[method] : undefined;
-  if (!call.caller.user && !spec?.anonymous) throw notAuthenticated();
+  if (!call.caller.user && !opensWithoutLogin(spec)) throw notAuthenticated();
   const exists =
     call.target.type === "PropertyFilter" ? call.collectors.hasFilter(call, call.target) : isKnownObject(call.target);
   if (!methods || !exists) throw managedObjectNotFound(call.target);
   if (!spec) throw methodNotFound(call.target, method);
   checkServiceTicketUse(call.caller, spec.readOnly === true);
   return spec;
+}
+
+/** Whether a caller without a logged-in session may call the method (unknown methods: no). */
+function opensWithoutLogin(spec: MethodSpec | undefined): boolean {
+  if (!spec) return false;
+  return spec.operation ? spec.operation.auth === "none" : spec.anonymous === true;
 }
 
 /** The scopes a request falls under, for a generic service ticket presented with it. */
@@ -93,20 +100,24 @@ export function createInvoker(deps: {
   collectors: Collectors;
   productVersion: string;
 }): Invoker {
-  const callOf = async (invocation: Omit<Invocation, "readArgs">): Promise<VimCall> => ({
-    engine: deps.engine,
-    caller: await deps.engine.authenticate(invocation.context),
-    target: invocation.target,
-    settings: deps.settings,
-    collectors: deps.collectors,
-    secret: invocation.context.secret,
-    hostName: invocation.hostName,
-    get signal() {
-      return invocation.signal();
-    },
-    productVersion: deps.productVersion,
-    issueSession: (secret) => invocation.issueSession(secret),
-  });
+  const callOf = async (invocation: Omit<Invocation, "readArgs">): Promise<VimCall> => {
+    const scope = await openScope(deps.engine, invocation.context);
+    return {
+      engine: deps.engine,
+      caller: scope.caller,
+      scope,
+      target: invocation.target,
+      settings: deps.settings,
+      collectors: deps.collectors,
+      secret: invocation.context.secret,
+      hostName: invocation.hostName,
+      get signal() {
+        return invocation.signal();
+      },
+      productVersion: deps.productVersion,
+      issueSession: (secret) => invocation.issueSession(secret),
+    };
+  };
   const failed = (invocation: Omit<Invocation, "readArgs">, error: unknown, spec?: MethodSpec): Outcome => {
     const fault = faultOf(error, invocation.target, (field) => spec?.wireFields?.[field]);
     if (fault) return { ok: false, fault };

@@ -46,7 +46,7 @@ export function userSession(view: SessionView): DataObject {
 /** Fields of a `UserSession` that change on every call: a watcher is not told of those alone. */
 export const VOLATILE_SESSION_FIELDS: ReadonlySet<string> = new Set(["lastActiveTime", "callCount"]);
 
-type Reader = (call: Pick<VimCall, "engine" | "caller" | "productVersion">) => Promise<VimValue | undefined>;
+type Reader = (call: Pick<VimCall, "engine" | "caller" | "scope" | "productVersion">) => Promise<VimValue | undefined>;
 
 /** Unset, instead of a fault, for a caller without a logged-in session. */
 async function unlessAnonymous<T>(caller: Caller, read: () => Promise<T>): Promise<T | undefined> {
@@ -69,17 +69,17 @@ export const PROPERTIES: Readonly<Record<string, Readonly<Record<string, Reader>
   },
   SessionManager: {
     // The request's own caller, with this call counted; a long wait refreshes its caller on every wake.
-    currentSession: ({ engine, caller }) =>
+    currentSession: ({ scope, caller }) =>
       unlessAnonymous(caller, async () => {
-        const { session } = await engine.run(ops.whoAmI, caller);
+        const { session } = await scope.run(ops.whoAmI);
         return session.userName === null ? undefined : userSession(session);
       }),
-    sessionList: ({ engine, caller }) =>
+    sessionList: ({ scope, caller }) =>
       unlessAnonymous(caller, async () => {
         const sessions: DataObject[] = [];
         let after: number | null = null;
         do {
-          const page: Awaited<ReturnType<typeof ops.listSessions.run>> = await engine.run(ops.listSessions, caller, {
+          const page: Awaited<ReturnType<typeof ops.listSessions.run>> = await scope.run(ops.listSessions, {
             all: true,
             limit: 1000,
             ...(after === null ? {} : { after }),
@@ -90,19 +90,18 @@ export const PROPERTIES: Readonly<Record<string, Readonly<Record<string, Reader>
         } while (after !== null);
         return sessions;
       }),
-    message: ({ engine, caller }) =>
+    message: ({ scope, caller }) =>
       unlessAnonymous(caller, async () => {
-        const message = await engine.run(ops.getServiceMessage, caller);
+        const message = await scope.run(ops.getServiceMessage);
         return message.localized === "" ? undefined : message.localized;
       }),
-    messageLocaleList: ({ engine, caller }) =>
+    messageLocaleList: ({ scope, caller }) =>
       unlessAnonymous(caller, async () => {
-        const message = await engine.run(ops.getServiceMessage, caller);
+        const message = await scope.run(ops.getServiceMessage);
         return nonEmpty(Object.keys(message.byLocale).sort());
       }),
-    defaultLocale: async ({ engine, caller }) => (await engine.run(ops.describeRealm, caller)).defaultLocale,
-    supportedLocaleList: async ({ engine, caller }) =>
-      nonEmpty((await engine.run(ops.describeRealm, caller)).supportedLocales),
+    defaultLocale: async ({ scope }) => (await scope.run(ops.describeRealm)).defaultLocale,
+    supportedLocaleList: async ({ scope }) => nonEmpty((await scope.run(ops.describeRealm)).supportedLocales),
   },
 };
 

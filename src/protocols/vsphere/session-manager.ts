@@ -94,10 +94,10 @@ const unsupportedLogin = (method: string, params: MethodSpec["params"]): MethodS
 
 export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
   Login: {
-    anonymous: true,
+    operation: ops.login,
     params: [text("userName", { max: 256 }), text("password", { max: 1024 }), LOCALE],
     async run(call, args) {
-      const result = await call.engine.run(ops.login, call.caller, {
+      const result = await call.scope.run(ops.login, {
         userName: loginName(args.userName as string),
         password: args.password,
         ...(args.locale === undefined ? {} : { locale: args.locale }),
@@ -110,42 +110,46 @@ export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
     },
   },
   Logout: {
+    operation: ops.endSession,
     params: [],
     async run(call) {
-      await call.engine.run(ops.endSession, call.caller);
+      await call.scope.run(ops.endSession);
       return undefined;
     },
   },
   TerminateSession: {
+    operation: ops.terminateSessions,
     params: [texts("sessionId", { max: 1000 })],
     wireFields: { sessions: "sessionId" },
     async run(call, args) {
-      await call.engine.run(ops.terminateSessions, call.caller, { sessions: args.sessionId, mode: "in-order" });
+      await call.scope.run(ops.terminateSessions, { sessions: args.sessionId, mode: "in-order" });
       return undefined;
     },
   },
   SessionIsActive: {
+    operation: ops.sessionIsActive,
     readOnly: true,
     params: [text("sessionID", { max: 64 }), text("userName", { max: 256 })],
     wireFields: { key: "sessionID" },
     run: (call, args) =>
-      call.engine.run(ops.sessionIsActive, call.caller, {
+      call.scope.run(ops.sessionIsActive, {
         key: args.sessionID,
         userName: loginName(args.userName as string),
       }),
   },
   AcquireCloneTicket: {
+    operation: ops.acquireCloneTicket,
     params: [],
     async run(call) {
-      return (await call.engine.run(ops.acquireCloneTicket, call.caller)).ticket;
+      return (await call.scope.run(ops.acquireCloneTicket)).ticket;
     },
   },
   CloneSession: {
-    anonymous: true,
+    operation: ops.cloneSession,
     params: [text("cloneTicket", { max: 256 })],
     wireFields: { ticket: "cloneTicket" },
     async run(call, args) {
-      const result = await call.engine.run(ops.cloneSession, call.caller, {
+      const result = await call.scope.run(ops.cloneSession, {
         ticket: args.cloneTicket,
         secretFormat: "hex40",
       });
@@ -154,10 +158,11 @@ export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
     },
   },
   ImpersonateUser: {
+    operation: ops.impersonate,
     params: [text("userName", { max: 256 }), LOCALE],
     async run(call, args) {
       // vSphere turns the caller's own session into the user's: the cookie stays, and is sent again.
-      const result = await call.engine.run(ops.impersonate, call.caller, {
+      const result = await call.scope.run(ops.impersonate, {
         userName: loginName(args.userName as string),
         ...(args.locale === undefined ? {} : { locale: args.locale }),
         inPlace: true,
@@ -167,9 +172,10 @@ export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
     },
   },
   AcquireGenericServiceTicket: {
+    operation: ops.acquireServiceTicket,
     params: [object("spec", serviceTicketScope)],
     async run(call, args) {
-      const { ticket } = await call.engine.run(ops.acquireServiceTicket, call.caller, { scope: args.spec });
+      const { ticket } = await call.scope.run(ops.acquireServiceTicket, { scope: args.spec });
       return dataObject("SessionManagerGenericServiceTicket", [
         ["id", ticket],
         ["hostName", call.hostName],
@@ -177,10 +183,10 @@ export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
     },
   },
   AcquireLocalTicket: {
-    anonymous: true,
+    operation: ops.acquireLocalTicket,
     params: [text("userName", { max: 256 })],
     async run(call, args) {
-      const ticket = await call.engine.run(ops.acquireLocalTicket, call.caller, {
+      const ticket = await call.scope.run(ops.acquireLocalTicket, {
         userName: loginName(args.userName as string),
       });
       return dataObject("SessionManagerLocalTicket", [
@@ -190,17 +196,19 @@ export const SESSION_MANAGER_METHODS: Readonly<Record<string, MethodSpec>> = {
     },
   },
   SetLocale: {
+    operation: ops.setLocale,
     params: [text("locale", { max: 16 })],
     async run(call, args) {
-      await call.engine.run(ops.setLocale, call.caller, { locale: args.locale });
+      await call.scope.run(ops.setLocale, { locale: args.locale });
       return undefined;
     },
   },
   UpdateServiceMessage: {
+    operation: ops.updateServiceMessage,
     params: [text("message", { max: 4096 })],
     wireFields: { text: "message" },
     async run(call, args) {
-      await call.engine.run(ops.updateServiceMessage, call.caller, { text: args.message });
+      await call.scope.run(ops.updateServiceMessage, { text: args.message });
       return undefined;
     },
   },

@@ -18,7 +18,7 @@ import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import { endsLogin, type SessionEvent } from "../../core/events.ts";
 import { deadlineOf } from "../../core/session.ts";
-import type { VimCall } from "./call.ts";
+import { type VimCall, withCaller } from "./call.ts";
 import { managedObjectNotFound, VimFault } from "./errors.ts";
 import { VOLATILE_SESSION_FIELDS } from "./properties.ts";
 import { type FilterSpec, filterObjects, localizedFault, readObject } from "./property-collector.ts";
@@ -153,7 +153,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
       forget(key);
       throw sessionEnded();
     }
-    return { collector, call: { ...call, caller } };
+    return { collector, call: withCaller(call, caller) };
   }
 
   /** What changed in the watched properties since the client was last told, and how to remember telling it. */
@@ -332,7 +332,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
         const caller = await engine.refresh(call.caller);
         stillCurrent();
         if (!caller.session || !caller.user) throw sessionEnded();
-        call = { ...call, caller };
+        call = withCaller(call, caller);
       }
     },
 
