@@ -16,6 +16,7 @@ export const ENVIRONMENT: Record<string, { path: string[]; type: "string" | "int
   SESSIOND_NODE_ID: { path: ["nodeId"], type: "string" },
   SESSIOND_STORE: { path: ["store", "driver"], type: "string" },
   SESSIOND_STORE_PATH: { path: ["store", "path"], type: "string" },
+  SESSIOND_STORE_URL: { path: ["store", "url"], type: "string" },
   SESSIOND_HTTP_HOST: { path: ["http", "host"], type: "string" },
   SESSIOND_HTTP_PORT: { path: ["http", "port"], type: "integer" },
   SESSIOND_TLS_CERT: { path: ["http", "tls", "cert"], type: "string" },

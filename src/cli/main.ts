@@ -20,7 +20,7 @@ import { ServerError } from "./server-client.ts";
 const COMMON_OPTIONS: CommandOptions = {
   config: { type: "string", description: "JSON configuration file (or SESSIOND_CONFIG)" },
   "data-dir": { type: "string", description: "Data directory (or SESSIOND_DATA_DIR; default ./data)" },
-  store: { type: "string", description: "Store driver: sqlite or memory (or SESSIOND_STORE)" },
+  store: { type: "string", description: "Store driver: sqlite, memory or postgres (or SESSIOND_STORE)" },
   help: { type: "boolean", short: "h", description: "Show help" },
 };
 

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { type ClusterSettings, DEFAULT_CLUSTER_SETTINGS } from "./cluster-link.ts";
 import {
   booleanSetting,
   checkKnownSettings,
@@ -107,12 +108,19 @@ export interface Config {
   /** Names this server among those sharing a store; bound sessions are tagged with it. @default "main" */
   nodeId: string;
   store: {
-    driver: "sqlite" | "memory";
+    /** `sqlite` for one node (embedded), `postgres` for several nodes sharing one store, `memory` for tests. */
+    driver: "sqlite" | "memory" | "postgres";
     /** SQLite file; relative to `dataDir`. @default "sessiond.db" */
     path: string;
     /** "normal" survives a crash of the process, "full" also a crash of the machine. @default "normal" */
     durability: "normal" | "full";
+    /** PostgreSQL connection URL (`postgres://user@host:5432/db`), or `SESSIOND_STORE_URL`. */
+    url: string | null;
+    /** PostgreSQL connections this node keeps open. @default 10 */
+    poolSize: number;
   };
+  /** How a node keeps its lease on a shared store (postgres). */
+  cluster: ClusterSettings;
   http: {
     host: string;
     /** 0 picks a free port. @default 8480 */
@@ -147,7 +155,8 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
 export const DEFAULT_CONFIG: Config = {
   dataDir: "./data",
   nodeId: "main",
-  store: { driver: "sqlite", path: "sessiond.db", durability: "normal" },
+  store: { driver: "sqlite", path: "sessiond.db", durability: "normal", url: null, poolSize: 10 },
+  cluster: DEFAULT_CLUSTER_SETTINGS,
   http: { host: "127.0.0.1", port: 8480, tls: null, bodyLimitBytes: 1024 * 1024 },
   log: { level: "info" },
   sessions: DEFAULT_SESSION_LIMITS,
@@ -280,7 +289,17 @@ function parseRealm(value: unknown, path: string): RealmConfig {
 /** Checks a merged raw configuration and fills in defaults. Throws `INVALID_ARGUMENT` naming the path. */
 export function parseConfig(value: unknown): Config {
   const raw = value === undefined ? {} : settingsObject(value, "(top level)");
-  checkKnownSettings(raw, "", ["dataDir", "nodeId", "store", "http", "log", "sessions", "realms", ...FRONT_DOORS]);
+  checkKnownSettings(raw, "", [
+    "dataDir",
+    "nodeId",
+    "store",
+    "cluster",
+    "http",
+    "log",
+    "sessions",
+    "realms",
+    ...FRONT_DOORS,
+  ]);
   const config: Config = structuredClone(DEFAULT_CONFIG);
   if (raw.dataDir !== undefined) config.dataDir = textSetting(raw.dataDir, "dataDir");
   if (raw.nodeId !== undefined)
@@ -288,17 +307,40 @@ export function parseConfig(value: unknown): Config {
 
   if (raw.store !== undefined) {
     const store = settingsObject(raw.store, "store");
-    checkKnownSettings(store, "store", ["driver", "path", "durability"]);
+    checkKnownSettings(store, "store", ["driver", "path", "durability", "url", "poolSize"]);
     if (store.driver !== undefined) {
-      if (store.driver !== "sqlite" && store.driver !== "memory")
-        failSetting("store.driver", "must be sqlite or memory");
+      if (store.driver !== "sqlite" && store.driver !== "memory" && store.driver !== "postgres")
+        failSetting("store.driver", "must be sqlite, postgres or memory");
       config.store.driver = store.driver;
     }
+    if (store.url !== undefined) {
+      config.store.url = textSetting(store.url, "store.url", { pattern: /^postgres(ql)?:\/\// });
+    }
+    if (store.poolSize !== undefined) config.store.poolSize = integerSetting(store.poolSize, "store.poolSize", 1, 1000);
     if (store.path !== undefined) config.store.path = textSetting(store.path, "store.path");
     if (store.durability !== undefined) {
       if (store.durability !== "normal" && store.durability !== "full")
         failSetting("store.durability", "must be normal or full");
       config.store.durability = store.durability;
+    }
+  }
+
+  if (config.store.driver === "postgres" && config.store.url === null) {
+    failSetting("store.url", "is required with the postgres driver (or set SESSIOND_STORE_URL)");
+  }
+
+  if (raw.cluster !== undefined) {
+    const cluster = settingsObject(raw.cluster, "cluster");
+    const names = Object.keys(DEFAULT_CLUSTER_SETTINGS) as (keyof ClusterSettings)[];
+    checkKnownSettings(cluster, "cluster", names);
+    for (const name of names) {
+      if (cluster[name] !== undefined) config.cluster[name] = integerSetting(cluster[name], `cluster.${name}`, 1);
+    }
+    if (config.cluster.heartbeatMs * 2 > config.cluster.leaseTtlMs) {
+      failSetting(
+        "cluster.heartbeatMs",
+        "must be at most half of cluster.leaseTtlMs, so that a lease is renewed in time",
+      );
     }
   }
 

@@ -51,7 +51,19 @@ describe("parseConfig", () => {
     for (const config of [parseConfig({}), parseConfig(undefined)]) {
       assert.equal(config.dataDir, "./data");
       assert.equal(config.nodeId, "main");
-      assert.deepEqual(config.store, { driver: "sqlite", path: "sessiond.db", durability: "normal" });
+      assert.deepEqual(config.store, {
+        driver: "sqlite",
+        path: "sessiond.db",
+        durability: "normal",
+        url: null,
+        poolSize: 10,
+      });
+      assert.deepEqual(config.cluster, {
+        leaseTtlMs: 15_000,
+        heartbeatMs: 5_000,
+        maxClockSkewMs: 2_000,
+        reconcileMs: 5_000,
+      });
       assert.equal(config.http.host, "127.0.0.1");
       assert.equal(config.http.port, 8480);
       assert.equal(config.http.tls, null);
@@ -151,6 +163,25 @@ describe("parseConfig", () => {
     refuses({ realms: [{ name: "default", users: [{ name: "u", number: 1.5 }] }] }, "realms[0].users[0].number");
     refuses({ realms: [{ name: "a" }, { name: "a" }] }, "realms[1].name");
     refuses({ agent: "yes" }, "agent");
+    refuses({ store: { driver: "postgres" } }, "store.url");
+    refuses({ store: { driver: "postgres", url: "mysql://x" } }, "store.url");
+    refuses({ store: { poolSize: 0 } }, "store.poolSize");
+    refuses({ cluster: { leaseTtlMs: 0 } }, "cluster.leaseTtlMs");
+    refuses({ cluster: { heartbeatMs: 10_000, leaseTtlMs: 15_000 } }, "cluster.heartbeatMs");
+    refuses({ cluster: { gossip: true } }, "cluster.gossip");
+    refuses({ sessions: { hashConcurrency: -1 } }, "sessions.hashConcurrency");
+  });
+
+  it("takes a postgres store with its URL, and the cluster settings", () => {
+    const config = parseConfig({
+      store: { driver: "postgres", url: "postgres://sessiond@db:5432/sessiond", poolSize: 4 },
+      cluster: { leaseTtlMs: 9_000, heartbeatMs: 3_000 },
+    });
+    assert.equal(config.store.url, "postgres://sessiond@db:5432/sessiond");
+    assert.equal(config.store.poolSize, 4);
+    assert.equal(config.cluster.leaseTtlMs, 9_000);
+    assert.equal(config.cluster.heartbeatMs, 3_000);
+    assert.equal(config.cluster.maxClockSkewMs, 2_000);
   });
 
   it("refuses a top level that is not an object", () => {

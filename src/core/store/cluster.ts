@@ -43,6 +43,7 @@ export interface ClusterStore {
   /**
    * Registers a node under a new epoch with a lease of `ttlMs` from now. Answers null, changing
    * nothing, while another epoch's lease on `nodeId` is still live: two live nodes never share an id.
+   * For the store's own `nodeId`, the new epoch is also the one its bound inserts are fenced by.
    */
   registerNode(nodeId: string, ttlMs: number): Promise<NodeLease | null>;
 
@@ -64,7 +65,8 @@ export interface ClusterStore {
 
   /**
    * Sends a hint to every node sharing the store, this one included; a subscriber tells its own by
-   * `from`. At most once, in the order sent; lost when nobody listens.
+   * `from`. At most once, in the order sent; lost when nobody listens. An event's `detail` may be left
+   * out when the hint would be too large to send.
    */
   publish(hint: StoreHint): Promise<void>;
 

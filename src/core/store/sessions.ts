@@ -80,7 +80,10 @@ export interface SessionStore {
 
   /**
    * Inserts a new session. Rejects with `SessionError("ALREADY_EXISTS")` when its `key`, `number` or
-   * `secretDigest` is taken. Durable drivers have the record on disk when this resolves.
+   * `secretDigest` is taken. Durable drivers have the record on disk when this resolves. On a shared
+   * store (one with a `cluster` part), a session bound to a node is inserted only while that node holds
+   * a live lease (its current epoch's, for the store's own node); otherwise this rejects with
+   * `STORE_UNAVAILABLE`, reason `fenced`. The same holds for `insertSessionCapped`.
    */
   insertSession(record: SessionRecord): Promise<void>;
 

@@ -1,0 +1,161 @@
+/**
+ * The PostgreSQL store's schema, as a list of migrations: `POSTGRES_MIGRATIONS[i]` takes a database at
+ * schema version i to i + 1, and index 0 creates everything. `migrate.ts` runs them.
+ *
+ * The tables are SQLite's (`src/store/sqlite.ts`), with these differences and why:
+ *
+ * - **Session numbers from a sequence** (`session_numbers`, `CACHE 1`): every node draws from it, so
+ *   numbers are unique and increasing across nodes and restarts. A cache above 1 would hand each
+ *   connection a block of numbers, and numbers drawn on two connections would no longer increase in the
+ *   order they were drawn.
+ * - **`bigint` for every epoch-ms column** (and numbers, counts, timeouts); `integer` ends in 2038.
+ * - **`deadline_at`, a stored generated column**, the earlier of `expires_at` and the idle deadline
+ *   (`LEAST` skips NULLs, so it is NULL only when neither is set), indexed where not NULL: the sweep is a
+ *   range scan on it. Being generated, it can never disagree with the columns it is made of.
+ * - **`binding` in the "C" collation**, so that the index orders bindings byte-wise and a prefix is a
+ *   range `binding >= prefix AND binding < successor(prefix)`, as in SQLite; no LIKE, whose `%` and `_`
+ *   would need escaping.
+ * - **`binding_node`, generated from `binding`**: the node id between `kind:` and the first `/`
+ *   (`server:<node>/`, `connection:<node>/<id>`; node ids hold no `/`). Indexed, so that the dead-node
+ *   reaper finds a node's bound sessions without parsing every binding.
+ * - **An index per filter shape, each ending in `number`**, the listing order, as in SQLite's version 3.
+ * - **`nodes`**: one row per node id with its current lease (`epoch`, `expires_at` on the database's
+ *   clock); epochs come from their own sequence, so a new registration always has a new epoch.
+ * - **`sessiond_now_ms()`**, the database's clock in epoch ms (`clock_timestamp()`, the time of the call,
+ *   not of the transaction's start): leases are judged by one clock, whatever the nodes' clocks say.
+ * - **jsonb and text[]** where SQLite keeps JSON text: the client info, settings, and lists of locales,
+ *   groups and privileges, so that an operator can query them.
+ *
+ * @module
+ */
+
+/** The schema version this code reads and writes. */
+export const POSTGRES_SCHEMA_VERSION = 1;
+
+/** `POSTGRES_MIGRATIONS[i]` upgrades a database at version i to i + 1. Each runs in one transaction. */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE FUNCTION sessiond_now_ms() RETURNS bigint LANGUAGE sql VOLATILE
+    AS $$ SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
+
+  CREATE SEQUENCE session_numbers AS bigint START 1 CACHE 1;
+
+  CREATE TABLE sessions (
+    number              bigint PRIMARY KEY,
+    key                 text NOT NULL,
+    secret_digest       text NOT NULL,
+    realm               text NOT NULL,
+    user_name           text,
+    impersonated_by     text,
+    protocol            text NOT NULL,
+    created_at          bigint NOT NULL,
+    login_at            bigint,
+    last_active_at      bigint NOT NULL,
+    user_active_at      bigint,
+    call_count          bigint NOT NULL,
+    locale              text NOT NULL,
+    message_locale      text NOT NULL,
+    client              jsonb NOT NULL,
+    idle_timeout_ms     bigint,
+    idle_timeout_chosen boolean NOT NULL,
+    expires_at          bigint,
+    binding             text COLLATE "C",
+    binding_node        text COLLATE "C" GENERATED ALWAYS AS (
+      split_part(substr(binding, strpos(binding, ':') + 1), '/', 1)
+    ) STORED,
+    deadline_at         bigint GENERATED ALWAYS AS (
+      LEAST(expires_at, last_active_at + idle_timeout_ms)
+    ) STORED
+  );
+  CREATE UNIQUE INDEX sessions_key ON sessions (key);
+  CREATE UNIQUE INDEX sessions_secret_digest ON sessions (secret_digest);
+  CREATE INDEX sessions_deadline ON sessions (deadline_at) WHERE deadline_at IS NOT NULL;
+  CREATE INDEX sessions_binding ON sessions (binding) WHERE binding IS NOT NULL;
+  CREATE INDEX sessions_binding_node ON sessions (binding_node) WHERE binding_node IS NOT NULL;
+  CREATE INDEX sessions_realm ON sessions (realm, number);
+  CREATE INDEX sessions_realm_user ON sessions (realm, user_name, number);
+  CREATE INDEX sessions_realm_protocol ON sessions (realm, protocol, number);
+  CREATE INDEX sessions_user ON sessions (user_name, number);
+  CREATE INDEX sessions_protocol ON sessions (protocol, number);
+
+  CREATE TABLE attributes (
+    session_key text NOT NULL REFERENCES sessions (key) ON DELETE CASCADE,
+    name        text NOT NULL,
+    value       text NOT NULL,
+    bytes       integer NOT NULL,
+    PRIMARY KEY (session_key, name)
+  );
+
+  CREATE TABLE realms (
+    name                     text COLLATE "C" PRIMARY KEY,
+    id                       text NOT NULL UNIQUE,
+    default_locale           text NOT NULL,
+    supported_locales        text[] NOT NULL,
+    idle_timeout_seconds     bigint NOT NULL,
+    max_idle_timeout_seconds bigint,
+    max_lifetime_seconds     bigint,
+    max_sessions_per_user    integer,
+    max_sessions_policy      text NOT NULL,
+    allow_self_registration  boolean NOT NULL
+  );
+
+  CREATE TABLE users (
+    realm         text NOT NULL,
+    name          text NOT NULL,
+    number        bigint NOT NULL,
+    full_name     text NOT NULL,
+    password_hash text,
+    groups        text[] NOT NULL,
+    privileges    text[] NOT NULL,
+    disabled      boolean NOT NULL,
+    created_at    bigint NOT NULL,
+    PRIMARY KEY (realm, name),
+    UNIQUE (realm, number)
+  );
+
+  CREATE TABLE groups (
+    realm      text NOT NULL,
+    name       text NOT NULL,
+    number     bigint NOT NULL,
+    privileges text[] NOT NULL,
+    PRIMARY KEY (realm, name),
+    UNIQUE (realm, number)
+  );
+
+  CREATE TABLE tickets (
+    digest      text PRIMARY KEY,
+    kind        text NOT NULL,
+    realm       text NOT NULL,
+    user_name   text NOT NULL,
+    session_key text,
+    expires_at  bigint NOT NULL
+  );
+  CREATE INDEX tickets_expires_at ON tickets (expires_at);
+
+  CREATE TABLE settings (
+    name  text PRIMARY KEY,
+    value jsonb NOT NULL
+  );
+
+  CREATE TABLE audit (
+    id          bigserial PRIMARY KEY,
+    at          bigint NOT NULL,
+    type        text NOT NULL,
+    realm       text,
+    user_name   text,
+    session_key text,
+    actor       text,
+    ip_address  text,
+    protocol    text,
+    detail      text
+  );
+
+  CREATE SEQUENCE node_epochs AS bigint START 1;
+
+  CREATE TABLE nodes (
+    node_id    text COLLATE "C" PRIMARY KEY,
+    epoch      bigint NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  `,
+];

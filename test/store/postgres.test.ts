@@ -1,0 +1,350 @@
+/**
+ * The PostgreSQL store against a real server: the shared contract suite (with the cluster part), then
+ * what only this driver has: migrations under their lock, refusing a newer schema, outages and recovery,
+ * fencing by epoch, text the database cannot hold, and the indexes its statements are served by.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { inspect } from "node:util";
+import { SessionError } from "../../src/core/errors.ts";
+import type { ClusterMessage, Store } from "../../src/core/store/index.ts";
+import type { SessionRecord } from "../../src/core/types.ts";
+import {
+  createPostgresStore,
+  migratePostgres,
+  openPostgresStore,
+  POSTGRES_SCHEMA_VERSION,
+} from "../../src/store/postgres/index.ts";
+import { startRelay, testPostgres } from "../helpers/postgres.ts";
+import { clusterStoreContract } from "./contract/cluster.ts";
+import { numbers, rejectsWith, session } from "./contract/fixtures.ts";
+import { storeContract } from "./contract/index.ts";
+
+const pg = await testPostgres();
+const url = pg.skip ? "" : await pg.freshUrl();
+
+let stores = 0;
+/** The application name of each store opened here: how a test finds its connections in pg_stat_activity. */
+const applicationNames = new WeakMap<Store, string>();
+
+/** A store over this file's database, its schema migrated, with an application name of its own. */
+async function openStore(nodeId: string, storeUrl = url): Promise<Store> {
+  const applicationName = `sessiond-test/${process.pid}/${++stores}`;
+  const store = await openPostgresStore({ url: storeUrl, nodeId, poolSize: 3, applicationName });
+  applicationNames.set(store, applicationName);
+  return store;
+}
+
+/** A store over this file's database with every table emptied. */
+async function emptyStore(nodeId: string): Promise<Store> {
+  const store = await openStore(nodeId);
+  await pg.emptyTables(url);
+  return store;
+}
+
+/**
+ * The shared suite knows nothing of leases, but on a shared store a session bound to a node is inserted
+ * only while that node holds a live lease (fencing). So the suite's store takes a lease for each node it
+ * binds a session to, just before the insert; everything else is the driver's own.
+ */
+function leasingBoundNodes(store: Store): Store {
+  const cluster = store.cluster;
+  assert.ok(cluster);
+  const lease = async (record: SessionRecord) => {
+    if (record.binding) await cluster.registerNode(record.binding.node, 600_000);
+  };
+  return {
+    ...store,
+    insertSession: async (record) => {
+      await lease(record);
+      return store.insertSession(record);
+    },
+    insertSessionCapped: async (record, cap) => {
+      await lease(record);
+      return store.insertSessionCapped(record, cap);
+    },
+  };
+}
+
+storeContract("postgres", async () => leasingBoundNodes(await emptyStore("contract-node")), { skip: pg.skip });
+
+clusterStoreContract(
+  "postgres",
+  {
+    make: emptyStore,
+    join: (nodeId) => openStore(nodeId),
+    breakListener: async (store) => {
+      const ended = await pg.withSql(
+        url,
+        (sql) => sql`
+          SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+          WHERE application_name = ${applicationNames.get(store) ?? ""} AND query ILIKE 'listen%'`,
+      );
+      assert.equal(ended.length, 1, "the store had one listening connection");
+    },
+  },
+  { skip: pg.skip },
+);
+
+/** Asserts that nothing of `secret` shows in the error: not in its message, not in its printed form. */
+function assertNothingLeaked(error: unknown, secret: string): void {
+  assert.ok(error instanceof SessionError);
+  assert.ok(!error.message.includes(secret), error.message);
+  assert.ok(!inspect(error, { depth: 5 }).includes(secret), "the printed error and its cause hold no secret");
+}
+
+describe("postgres store", { skip: pg.skip }, () => {
+  describe("migrations", () => {
+    it("stores opened at once on an empty database all succeed, and migrate it once", async () => {
+      const fresh = await pg.freshUrl();
+      const opened = await Promise.all(Array.from({ length: 4 }, (_, i) => openStore(`node-${i}`, fresh)));
+      try {
+        const versions = await pg.withSql(fresh, (sql) => sql`SELECT version FROM schema_version ORDER BY version`);
+        assert.deepEqual(
+          versions.map((row) => row.version),
+          Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1),
+        );
+        await opened[0]?.insertSession(session(1));
+        assert.deepEqual(await opened[3]?.getSessionByKey(session(1).key), session(1));
+      } finally {
+        await Promise.all(opened.map((store) => store.close()));
+      }
+    });
+
+    it("migratePostgres brings an empty database to this code's version, and then finds nothing to do", async () => {
+      const fresh = await pg.freshUrl();
+      assert.deepEqual(await migratePostgres(fresh), { from: 0, to: POSTGRES_SCHEMA_VERSION });
+      assert.deepEqual(await migratePostgres(fresh), { from: POSTGRES_SCHEMA_VERSION, to: POSTGRES_SCHEMA_VERSION });
+    });
+
+    it("a database whose schema is newer than this code is refused, with a message saying so", async () => {
+      const fresh = await pg.freshUrl();
+      await migratePostgres(fresh);
+      await pg.withSql(
+        fresh,
+        (sql) => sql`INSERT INTO schema_version (version) VALUES (${POSTGRES_SCHEMA_VERSION + 1})`,
+      );
+      const newer = (error: unknown) => {
+        assert.ok(error instanceof SessionError);
+        assert.equal(error.code, "STORE_UNAVAILABLE");
+        assert.match(error.message, /schema version \d+ is newer than this server's \d+/);
+        return true;
+      };
+      await assert.rejects(openPostgresStore({ url: fresh, nodeId: "old" }), newer);
+      await assert.rejects(migratePostgres(fresh), newer);
+      const store = createPostgresStore({ url: fresh, nodeId: "old" });
+      try {
+        await assert.rejects(store.getRealm("default"), newer);
+        await assert.rejects(store.insertSession(session(1)), newer);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  describe("outages", () => {
+    const unreachable = "postgres://sessiond:s3cret-password@127.0.0.1:1/sessiond";
+
+    it("a database that cannot be reached: STORE_UNAVAILABLE with the backend error as cause, nothing leaked", async () => {
+      const store = createPostgresStore({ url: unreachable, nodeId: "node-a", connectTimeoutSeconds: 2 });
+      try {
+        const error = await store.getSessionByKey(session(1).key).then(
+          () => assert.fail("a store without a database answered"),
+          (e: unknown) => e,
+        );
+        await rejectsWith(Promise.reject(error), "STORE_UNAVAILABLE");
+        assert.ok((error as SessionError).cause, "the backend error is the cause");
+        assertNothingLeaked(error, "s3cret-password");
+        await rejectsWith(store.insertSession(session(1)), "STORE_UNAVAILABLE");
+        await rejectsWith(
+          store.cluster?.publish({ kind: "directory-changed" }) ?? Promise.resolve(),
+          "STORE_UNAVAILABLE",
+        );
+      } finally {
+        await store.close();
+        await store.close();
+      }
+      await assert.rejects(openPostgresStore({ url: unreachable, nodeId: "node-a" }), (error: unknown) => {
+        assert.equal((error as SessionError).code, "STORE_UNAVAILABLE");
+        assertNothingLeaked(error, "s3cret-password");
+        return true;
+      });
+    });
+
+    it("a URL that cannot be read: INVALID_ARGUMENT, without quoting it", () => {
+      assert.throws(
+        () => createPostgresStore({ url: "postgres://sessiond:s3cret-password@127.0.0.1:notaport/db", nodeId: "a" }),
+        (error: unknown) => {
+          assert.equal((error as SessionError).code, "INVALID_ARGUMENT");
+          assertNothingLeaked(error, "s3cret-password");
+          return true;
+        },
+      );
+    });
+
+    it("the store recovers by itself once the database is back, and its subscribers are told reconnected", async () => {
+      const relay = await startRelay(url);
+      const store = await openPostgresStore({ url: relay.url, nodeId: "node-a", poolSize: 2 });
+      const peer = await openStore("node-b");
+      try {
+        await store.putSetting("motd", "before");
+        const heard: ClusterMessage[] = [];
+        store.cluster?.subscribe((message) => heard.push(message));
+        await until("listening", async () => {
+          await peer.cluster?.publish({ kind: "directory-changed" });
+          return heard.length > 0;
+        });
+
+        await relay.down();
+        await rejectsWith(store.getSetting("motd"), "STORE_UNAVAILABLE");
+        await rejectsWith(store.putSetting("motd", "during"), "STORE_UNAVAILABLE");
+
+        await relay.up();
+        await until("the store answers again", () =>
+          store.getSetting("motd").then(
+            () => true,
+            () => false,
+          ),
+        );
+        assert.equal(await store.getSetting("motd"), "before");
+        await until("reconnected", () => heard.some((m) => m.kind === "reconnected"));
+        heard.length = 0;
+        await peer.cluster?.publish({ kind: "directory-changed" });
+        await until("hints flow again", () => heard.some((m) => m.kind === "hint"));
+      } finally {
+        await store.close();
+        await peer.close();
+        await relay.close();
+      }
+    });
+
+    it("a store made while the database is down works once it is back", async () => {
+      const relay = await startRelay(url);
+      await relay.down();
+      const store = createPostgresStore({ url: relay.url, nodeId: "node-a", poolSize: 2 });
+      try {
+        const heard: ClusterMessage[] = [];
+        store.cluster?.subscribe((message) => heard.push(message));
+        await rejectsWith(store.getSetting("motd"), "STORE_UNAVAILABLE");
+        await relay.up();
+        await until("the store answers", () =>
+          store.getSetting("motd").then(
+            () => true,
+            () => false,
+          ),
+        );
+        // Hints sent since the subscription began were missed: the late first listen says so.
+        await until("reconnected", () => heard.some((m) => m.kind === "reconnected"));
+      } finally {
+        await store.close();
+        await relay.close();
+      }
+    });
+  });
+
+  describe("text", () => {
+    it("text PostgreSQL cannot hold (a NUL character) is INVALID_ARGUMENT, and writes nothing", async () => {
+      await pg.emptyTables(url);
+      const store = await openStore("node-a");
+      try {
+        await store.insertSession(session(1));
+        const limits = { maxCount: 10, maxTotalBytes: 1_000 };
+        await rejectsWith(store.putAttributes(session(1).key, [["state", "a\u0000b"]], limits), "INVALID_ARGUMENT");
+        assert.deepEqual(await store.listAttributes(session(1).key), {});
+        await rejectsWith(store.insertSession(session(2, { locale: "en\u0000" })), "INVALID_ARGUMENT");
+        assert.equal(await store.countSessions({}), 1);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  describe("fencing by epoch", () => {
+    it("a process whose node id was taken over by a newer process cannot bind sessions to it", async () => {
+      await pg.emptyTables(url);
+      const old = await openStore("node-a");
+      const newer = await openStore("node-a");
+      try {
+        const lease = await old.cluster?.registerNode("node-a", 200);
+        assert.ok(lease);
+        await until("the old lease ran out", async () => ((await old.cluster?.clockNow()) ?? 0) > lease.expiresAt);
+        assert.ok(await newer.cluster?.registerNode("node-a", 60_000));
+        const bound = (n: number) => session(n, { binding: { kind: "connection", node: "node-a", connection: "c" } });
+        await newer.insertSession(bound(1));
+        await assert.rejects(old.insertSession(bound(2)), (error: unknown) => {
+          assert.equal((error as SessionError).details.reason, "fenced");
+          return true;
+        });
+        assert.equal(await newer.getSessionByKey(bound(2).key), null);
+      } finally {
+        await old.close();
+        await newer.close();
+      }
+    });
+  });
+
+  describe("indexes", () => {
+    /** How often each of the sessions table's indexes was scanned, as the statistics report it. */
+    const indexScans = () =>
+      pg.withSql(url, async (sql) => {
+        const rows = await sql<{ index: string; scans: string }[]>`
+          SELECT indexrelname AS index, idx_scan AS scans FROM pg_stat_user_indexes
+          WHERE relname = 'sessions' AND schemaname = current_schema()`;
+        return new Map(rows.map((row) => [row.index, Number(row.scans)]));
+      });
+
+    /**
+     * Runs `work` on a store of its own and waits until the statistics show `index` scanned. A server
+     * process reports its statistics when it ends (otherwise up to 10 s later), so the store is closed
+     * before they are read.
+     */
+    async function servedBy<T>(index: string, work: (store: Store) => Promise<T>): Promise<T> {
+      const before = (await indexScans()).get(index) ?? 0;
+      const store = await openStore("node-a");
+      let result: T;
+      try {
+        result = await work(store);
+      } finally {
+        await store.close();
+      }
+      await until(`${index} was scanned`, async () => ((await indexScans()).get(index) ?? 0) > before);
+      return result;
+    }
+
+    it("the sweep, listings, counts and the reaper are served by their indexes", async () => {
+      await pg.emptyTables(url);
+      await pg.withSql(url, async (sql) => {
+        await sql`
+          INSERT INTO sessions (number, key, secret_digest, realm, user_name, protocol, created_at, last_active_at,
+            call_count, locale, message_locale, client, idle_timeout_ms, idle_timeout_chosen)
+          SELECT n, 'key-' || n, 'digest-' || n, 'realm-' || (n % 20), 'user-' || (n % 500),
+            (ARRAY['api', 'vsphere', 'httpkom'])[1 + n % 3], 0, 1000000 + n, 0, 'en', 'en', '{}', 60000, false
+          FROM generate_series(1, 5000) AS n`;
+        await sql`ANALYZE sessions`;
+      });
+      const swept = await servedBy("sessions_deadline", (store) => store.takeExpiredSessions(1_060_003, 100));
+      assert.deepEqual(numbers(swept), [1, 2, 3]);
+      await servedBy("sessions_realm_user", (store) =>
+        store.listSessions({ realm: "realm-3", userName: "user-3" }, null, 10),
+      );
+      await servedBy("sessions_user", (store) => store.countSessions({ userName: "user-7" }));
+      await servedBy("sessions_binding_node", (store) => {
+        assert.ok(store.cluster);
+        return store.cluster.takeSessionsOfDeadNodes(10);
+      });
+    });
+  });
+});
+
+/** Waits until `done()` holds, polling; fails after `timeoutMs`. */
+async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await sleep(25);
+  }
+}
