@@ -10,6 +10,7 @@ import type { Engine } from "../../src/core/engine.ts";
 import type { SessionEvent } from "../../src/core/events.ts";
 import { GRANTABLE_PRIVILEGES } from "../../src/core/privileges.ts";
 import { type AgentClient, base64Param, connectAgent } from "../../src/protocols/agent/client.ts";
+import { agentInfo } from "../../src/protocols/agent/door.ts";
 import { createPacketDecoder } from "../../src/protocols/agent/framing.ts";
 import { startApp, type TestApp } from "./start-app.ts";
 
@@ -91,7 +92,7 @@ export async function startAgentApp(
     agent: { port: 0, tlsPort: 0, hostId: SEED_HOST_ID, ...agent },
     ...overrides,
   });
-  const listeners = t.app.agent?.listeners ?? [];
+  const listeners = agentInfo(t.app.doors)?.listeners ?? [];
   const plain = listeners.find((l) => l.name === "agent");
   if (!plain) throw new Error("the Agent front door did not start");
   const agentUrl = plain.url;

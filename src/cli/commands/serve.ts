@@ -55,9 +55,8 @@ export const serveCommand: Command = {
       const detail = listener.name === "http" ? ` (JSON API at /api/v1, ${where})` : "";
       process.stdout.write(`sessiond: ${listener.name} listening on ${listener.url}${detail}\n`);
     }
-    if (app.astrogrid) {
-      // The file holds the default session's secret: its path is printed, never its contents.
-      process.stdout.write(`sessiond: astrogrid root URL written to ${app.astrogrid.discoveryFile}\n`);
+    for (const door of app.doors.values()) {
+      for (const notice of door.notices) process.stdout.write(`sessiond: ${notice}\n`);
     }
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {

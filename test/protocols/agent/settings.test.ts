@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseConfig } from "../../../src/core/config.ts";
 import { SessionError } from "../../../src/core/errors.ts";
+import { agentInfo } from "../../../src/protocols/agent/door.ts";
 import { HOST_ID_FILE, loadOrCreateHostId } from "../../../src/protocols/agent/host-id.ts";
 import { parseAgentSettings } from "../../../src/protocols/agent/settings.ts";
 import { buildApp } from "../../../src/server/app.ts";
@@ -121,9 +122,9 @@ describe("agent host id", () => {
     const t = await startApp({ agent: { port: 0, tlsPort: 0 } });
     try {
       const id = readFileSync(join(t.dataDir, HOST_ID_FILE), "utf8").trim();
-      assert.equal(t.app.agent?.hostId, id);
+      assert.equal(agentInfo(t.app.doors)?.hostId, id);
       assert.deepEqual(
-        t.app.agent?.listeners.map((l) => l.name),
+        agentInfo(t.app.doors)?.listeners.map((l) => l.name),
         ["agent"],
         "no TLS listener without a certificate",
       );
@@ -135,7 +136,7 @@ describe("agent host id", () => {
   it("is not written, and no Agent port opened, without an agent block", async () => {
     const t = await startApp();
     try {
-      assert.equal(t.app.agent, undefined);
+      assert.equal(agentInfo(t.app.doors), undefined);
       assert.throws(() => statSync(join(t.dataDir, HOST_ID_FILE)), /ENOENT/);
     } finally {
       await t.stop();

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { base64Param, connectAgent, textParam } from "../../../src/protocols/agent/client.ts";
+import { agentInfo } from "../../../src/protocols/agent/door.ts";
 import {
   AGENT_PASSWORDS,
   type AgentTestApp,
@@ -285,7 +286,7 @@ describe("agent: connection limits", () => {
     for (let i = 0; i < count; i++) all += packet("<system><get_realm/></system>", `version="4.0.0" id="n${i}"`);
     raw.send(all);
     // The server's answers fill the socket buffers while the client reads nothing: it must pause.
-    const stats = () => app.app.agent?.stats();
+    const stats = () => agentInfo(app.app.doors)?.stats();
     for (let tries = 0; stats()?.paused !== 1; tries++) {
       assert.ok(tries < 500, "the server never paused its reading");
       await new Promise((resolve) => setTimeout(resolve, 10));

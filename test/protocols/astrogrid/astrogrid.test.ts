@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SessionError } from "../../../src/core/errors.ts";
 import { decodeMethodCall, encodeValue } from "../../../src/protocols/astrogrid/codec.ts";
+import { astrogridInfo } from "../../../src/protocols/astrogrid/door.ts";
 import { parseAstrogridSettings } from "../../../src/protocols/astrogrid/settings.ts";
 import { assertNoInternals } from "../../helpers/api.ts";
 import { runClient } from "../../helpers/real-clients.ts";
@@ -175,7 +176,7 @@ describe("astrogrid: discovery file and default session", () => {
     const text = readFileSync(file, "utf8");
     assert.match(text, /^http:\/\/127\.0\.0\.1:\d+\/astrogrid\/[0-9a-f]{32}\/\n$/);
     assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.equal(s.t.app.astrogrid?.rootUrl, text.trim());
+    assert.equal(astrogridInfo(s.t.app.doors)?.rootUrl, text.trim());
     // Logged in as the default user; a server-bound session.
     assert.equal(await ok(`${s.root}xmlrpc`, "astrogrid.community.isLoggedIn"), "<boolean>1</boolean>");
     const info = await ok(`${s.root}xmlrpc`, "astrogrid.community.getUserInformation");
@@ -187,7 +188,7 @@ describe("astrogrid: discovery file and default session", () => {
 
     const plain = await startApp();
     try {
-      assert.equal(plain.app.astrogrid, undefined);
+      assert.equal(astrogridInfo(plain.app.doors), undefined);
       assert.equal((await fetch(`${plain.url}/astrogrid/`)).status, 404);
     } finally {
       await plain.stop();
