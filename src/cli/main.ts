@@ -11,6 +11,7 @@ import { isSessionError } from "../core/errors.ts";
 import type { Command, CommandOptions } from "./command.ts";
 import { agentCommands } from "./commands/agent.ts";
 import { messageCommands } from "./commands/message.ts";
+import { migrateCommands } from "./commands/migrate.ts";
 import { realmCommands } from "./commands/realm.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { sessionsCommands } from "./commands/sessions.ts";
@@ -31,6 +32,7 @@ const COMMANDS: Command[] = [
   ...sessionsCommands,
   ...messageCommands,
   ...agentCommands,
+  ...migrateCommands,
 ];
 
 class UsageError extends Error {}

@@ -646,6 +646,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const deleteExpiredTickets = db.prepare<[number]>("DELETE FROM tickets WHERE expires_at <= ?");
 
   const getSetting = db.prepare<[string], { value: string }>("SELECT value FROM settings WHERE name = ?");
+  const settingNames = db.prepare<[], { name: string }>("SELECT name FROM settings ORDER BY name");
+  const reserveNumbers = db.prepare<[number]>(
+    "UPDATE counters SET value = max(value, ?) WHERE name = 'session_number'",
+  );
   const putSetting = db.prepare<[string, string]>(
     "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
   );
@@ -755,6 +759,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     shared: false,
 
     nextSessionNumber: () => settle(() => (nextNumber.get() as { value: number }).value),
+
+    reserveSessionNumbers: (atLeast) =>
+      settle(() => {
+        reserveNumbers.run(Math.floor(atLeast));
+      }),
 
     insertSession: (record) =>
       settle(() => {
@@ -903,6 +912,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         const row = getSetting.get(name);
         return row ? (JSON.parse(row.value) as unknown) : null;
       }),
+    listSettingNames: () => settle(() => settingNames.all().map((row) => row.name)),
+
     putSetting: (name, value) =>
       settle(() => {
         putSetting.run(name, JSON.stringify(value ?? null));

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Config } from "../../core/config.ts";
 import { buildApp } from "../../server/app.ts";
 import { type Command, configFlags } from "../command.ts";
 import { loadConfig } from "../config-sources.ts";
@@ -50,7 +51,7 @@ export const serveCommand: Command = {
       );
     }
     for (const listener of listeners) {
-      const where = config.store.driver === "sqlite" ? `sqlite store in ${config.dataDir}` : "memory store";
+      const where = storeDescription(config);
       // Only the HTTP listener serves the JSON API; the Agent's listeners speak their own protocol.
       const detail = listener.name === "http" ? ` (JSON API at /api/v1, ${where})` : "";
       process.stdout.write(`sessiond: ${listener.name} listening on ${listener.url}${detail}\n`);
@@ -72,3 +73,15 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** Where the server keeps its state, for its ready line: never the database URL, which may hold a password. */
+function storeDescription(config: Config): string {
+  switch (config.store.driver) {
+    case "sqlite":
+      return `sqlite store in ${config.dataDir}`;
+    case "postgres":
+      return `postgres store, node ${config.nodeId}`;
+    case "memory":
+      return "memory store";
+  }
+}

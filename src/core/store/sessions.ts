@@ -79,6 +79,12 @@ export interface SessionStore {
   nextSessionNumber(): Promise<number>;
 
   /**
+   * Makes every later `nextSessionNumber` greater than `atLeast`, for sessions copied in with their
+   * numbers (moving from one store to another). Never moves the counter back.
+   */
+  reserveSessionNumbers(atLeast: number): Promise<void>;
+
+  /**
    * Inserts a new session. Rejects with `SessionError("ALREADY_EXISTS")` when its `key`, `number` or
    * `secretDigest` is taken. Durable drivers have the record on disk when this resolves. On a shared
    * store (one with a `cluster` part), a session bound to a node is inserted only while that node holds

@@ -11,6 +11,8 @@ export interface SettingsStore {
   getSetting(name: string): Promise<unknown>;
   /** Stores a setting, replacing any value it had. */
   putSetting(name: string, value: unknown): Promise<void>;
+  /** The names of every setting stored, in name order. */
+  listSettingNames(): Promise<string[]>;
 }
 
 export interface AuditStore {

@@ -152,12 +152,17 @@ class MemoryStore implements Store {
   readonly deleteExpiredTickets: Store["deleteExpiredTickets"] = (now) => this.tickets.deleteExpiredTickets(now);
   readonly getSetting: Store["getSetting"] = (name) => this.settings.getSetting(name);
   readonly putSetting: Store["putSetting"] = (name, value) => this.settings.putSetting(name, value);
+  readonly listSettingNames: Store["listSettingNames"] = () => this.settings.listSettingNames();
   readonly appendAudit: Store["appendAudit"] = (entry) => this.settings.appendAudit(entry);
   readonly listAudit: Store["listAudit"] = (after, limit) => this.settings.listAudit(after, limit);
 
   async nextSessionNumber(): Promise<number> {
     this.lastNumber = Math.floor(this.lastNumber) + 1;
     return this.lastNumber;
+  }
+
+  async reserveSessionNumbers(atLeast: number): Promise<void> {
+    if (atLeast > this.lastNumber) this.lastNumber = Math.floor(atLeast);
   }
 
   async insertSession(record: SessionRecord): Promise<void> {

@@ -23,6 +23,10 @@ export class MemorySettings implements SettingsStore, AuditStore {
     this.settings.set(name, JSON.stringify(value) ?? "null");
   }
 
+  async listSettingNames(): Promise<string[]> {
+    return [...this.settings.keys()].sort();
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.audit.push({ ...entry, id: this.audit.length + 1 });
   }

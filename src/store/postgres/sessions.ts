@@ -32,6 +32,7 @@ const BEFORE_ALL = Number.MIN_SAFE_INTEGER;
 export type SessionRecordsPart = Pick<
   SessionStore,
   | "nextSessionNumber"
+  | "reserveSessionNumbers"
   | "insertSession"
   | "getSessionByDigest"
   | "getSessionByKey"
@@ -57,6 +58,14 @@ export function createSessionRecordsPart(context: StoreContext): SessionRecordsP
       run(async (sql) => {
         const [row] = await sql<{ number: number }[]>`SELECT nextval('session_numbers') AS number`;
         return (row as { number: number }).number;
+      }),
+
+    // setval to the larger of the sequence's last value and `atLeast`: it never moves back.
+    reserveSessionNumbers: (atLeast) =>
+      run(async (sql) => {
+        await sql`
+          SELECT setval('session_numbers', GREATEST(${Math.floor(atLeast)}::bigint,
+            (SELECT last_value FROM session_numbers)))`;
       }),
 
     insertSession: (record) => run((sql) => insertSessionRow(sql, context, record)),

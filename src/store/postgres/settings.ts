@@ -21,6 +21,12 @@ export function createSettingsPart(context: StoreContext): SettingsStore & Audit
         return row ? row.value : null;
       }),
 
+    listSettingNames: () =>
+      run(async (sql) => {
+        const rows = await sql<{ name: string }[]>`SELECT name FROM settings ORDER BY name COLLATE "C"`;
+        return rows.map((row) => row.name);
+      }),
+
     putSetting: (name, value) =>
       run(async (sql) => {
         await sql`

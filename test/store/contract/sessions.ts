@@ -100,6 +100,15 @@ export function sessionStoreContract(
         assert.ok(Math.min(...concurrent) > Math.max(...sequential));
       });
 
+      it("reserveSessionNumbers makes later numbers greater, and never moves the counter back", async () => {
+        const first = await store.nextSessionNumber();
+        await store.reserveSessionNumbers(first + 1000);
+        const next = await store.nextSessionNumber();
+        assert.ok(next > first + 1000, `${next} after reserving ${first + 1000}`);
+        await store.reserveSessionNumbers(5);
+        assert.ok((await store.nextSessionNumber()) > next, "a smaller reservation changes nothing");
+      });
+
       it("nextSessionNumber never goes back after sessions are deleted", async () => {
         const a = await store.nextSessionNumber();
         const b = await store.nextSessionNumber();

@@ -48,6 +48,14 @@ export function settingsAndAuditStoreContract(
         assert.deepEqual(await store.getSetting("host-guid"), { replaced: true });
       });
 
+      it("listSettingNames lists every setting stored, once, in name order", async () => {
+        assert.deepEqual(await store.listSettingNames(), []);
+        await store.putSetting("zeta", 1);
+        await store.putSetting("alpha", { a: 1 });
+        await store.putSetting("alpha", "again");
+        assert.deepEqual(await store.listSettingNames(), ["alpha", "zeta"]);
+      });
+
       it("listAudit of an empty log returns an empty list", async () => {
         assert.deepEqual(await store.listAudit(null, 10), []);
       });
