@@ -4,7 +4,8 @@
  * Scenarios (one file each): `whoami` (bench/whoami.ts), `whoami1m` (bench/whoami1m.ts), `memory`
  * (bench/memory.ts), `logins` (bench/logins.ts), `latency` (bench/latency.ts), `vsphere`
  * (bench/vsphere.ts), `agent` (bench/agent.ts), `httpkom` (bench/httpkom.ts), `astrogrid`
- * (bench/astrogrid.ts); all of them unless some are named. Every figure is
+ * (bench/astrogrid.ts), `whoami-pg` (bench/whoami-pg.ts) and `logins-pg` (bench/logins.ts) on
+ * PostgreSQL; all of them unless some are named. Every figure is
  * compared with a baseline measured in the same run on the same machine; servers and baselines run in
  * child processes of their own and the load generator (wrk) in yet another. Each scenario prints its
  * result lines; the whole summary is printed as JSON at the end and written to `.bench/latest.json`.
@@ -23,10 +24,11 @@ import { runLatency } from "./latency.ts";
 import { parseOptions, type SCENARIOS } from "./lib/options.ts";
 import { killAllChildren } from "./lib/proc.ts";
 import { machine } from "./lib/report.ts";
-import { runLogins } from "./logins.ts";
+import { runLogins, runLoginsPg } from "./logins.ts";
 import { runMemory } from "./memory.ts";
 import { runVsphere } from "./vsphere.ts";
 import { runWhoami } from "./whoami.ts";
+import { runWhoamiPg } from "./whoami-pg.ts";
 import { runWhoami1m } from "./whoami1m.ts";
 
 const RUN_DEADLINE_MS = 60 * 60_000;
@@ -37,6 +39,8 @@ const scenarios: Record<(typeof SCENARIOS)[number], (o: typeof options) => Promi
   whoami1m: runWhoami1m,
   memory: runMemory,
   logins: runLogins,
+  "logins-pg": runLoginsPg,
+  "whoami-pg": runWhoamiPg,
   latency: runLatency,
   vsphere: runVsphere,
   agent: runAgent,

@@ -47,6 +47,8 @@ export const SCENARIOS = [
   "agent",
   "httpkom",
   "astrogrid",
+  "whoami-pg",
+  "logins-pg",
 ] as const;
 
 export function parseOptions(argv: string[]): BenchOptions {

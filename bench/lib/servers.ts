@@ -106,6 +106,8 @@ export interface SessiondFlags {
   astrogrid?: boolean;
   /** Live sessions in the store, instead of `options.sessions`. */
   sessions?: number;
+  /** The store: SQLite (the default), or a fresh PostgreSQL database on 127.0.0.1:5432. */
+  store?: "sqlite" | "postgres";
 }
 
 /**
@@ -133,6 +135,7 @@ export async function startSessiond(
       "4",
       ...(extra.agent ? ["--agent"] : []),
       ...(extra.astrogrid ? ["--astrogrid"] : []),
+      ...(extra.store === "postgres" ? ["--postgres"] : []),
     ],
     { label: "sessiond", timeoutMs: 30 * 60_000 },
   );

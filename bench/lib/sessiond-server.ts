@@ -52,6 +52,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
+import postgres from "postgres";
 import type { SessionRecord } from "../../src/core/types.ts";
 import { answerParent, exitWithParent } from "./proc.ts";
 
@@ -71,7 +72,7 @@ const [
   { parseConfig },
   { putUser },
   { digestSecret },
-  { buildApp, resolveDataPath },
+  { buildApp, openConfiguredStore, resolveDataPath },
   { LOCAL_ADMIN },
   { createStore },
   { createSqliteStore },
@@ -92,6 +93,7 @@ const { values } = parseArgs({
     users: { type: "string", default: "4" },
     agent: { type: "boolean", default: false },
     astrogrid: { type: "boolean", default: false },
+    postgres: { type: "boolean", default: false },
   },
 });
 const sessionCount = Number(values.sessions);
@@ -105,11 +107,25 @@ const ACTIVE_SPREAD_MS = 60_000;
 const INSERT_BATCH = 25_000;
 
 const dataDir = mkdtempSync(join(tmpdir(), "sessiond-bench-"));
+// With --postgres: a database of its own on this machine's server, made now and dropped at exit.
+const postgresDatabase = values.postgres ? `sessiond_bench_${process.pid}` : undefined;
+const POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432/postgres";
+if (postgresDatabase) {
+  const admin = postgres(POSTGRES_SERVER, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${postgresDatabase}`);
+  await admin.end();
+}
 const config = parseConfig({
   dataDir,
-  store: { driver: process.env.BENCH_STORE === "memory" ? "memory" : "sqlite" },
+  store: postgresDatabase
+    ? { driver: "postgres", url: `postgres://postgres@127.0.0.1:5432/${postgresDatabase}` }
+    : { driver: process.env.BENCH_STORE === "memory" ? "memory" : "sqlite" },
   http: { host: "127.0.0.1", port: 0 },
   log: { level: "warn" },
+  // To see what the cache's staleness bound costs on a shared store (see docs/benchmarks.md).
+  ...(process.env.BENCH_STALENESS_MS
+    ? { sessions: { sessionCacheStalenessMs: Number(process.env.BENCH_STALENESS_MS) } }
+    : {}),
   ...(values.agent ? { agent: { port: 0, tlsPort: null } } : {}),
   ...(values.astrogrid
     ? { astrogrid: { prefix: "/astrogrid", discoveryFile: join(dataDir, "astrogrid-desktop") } }
@@ -123,9 +139,11 @@ const config = parseConfig({
 const path = resolveDataPath(config, config.store.path);
 const db = config.store.driver === "sqlite" ? new Database(path) : undefined;
 const store =
-  db === undefined
-    ? createStore({ driver: config.store.driver })
-    : createSqliteStore({ path, durability: config.store.durability, database: db });
+  config.store.driver === "postgres"
+    ? await openConfiguredStore(config)
+    : db === undefined
+      ? createStore({ driver: "memory" })
+      : createSqliteStore({ path, durability: config.store.durability, database: db });
 
 // --- Activity writes, counted where the engine writes them ---
 
@@ -148,6 +166,11 @@ const app = await buildApp(config, { adminPassword: BENCH_PASSWORD, logStream: p
 exitWithParent(async () => {
   await app.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  if (postgresDatabase) {
+    const admin = postgres(POSTGRES_SERVER, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${postgresDatabase} WITH (FORCE)`);
+    await admin.end();
+  }
 }, 30 * 60_000);
 
 const listeners = await app.start();
@@ -186,6 +209,9 @@ function bulkInsertSettings(connection: Database.Database): () => void {
 }
 
 const sampleStride = Math.max(1, Math.floor(sessionCount / Math.max(1, sampleCount)));
+/** Inserts in flight at once on PostgreSQL. */
+const PIPELINED_INSERTS = 500;
+const pending: Promise<void>[] = [];
 const started = performance.now();
 const restore = db ? bulkInsertSettings(db) : undefined;
 try {
@@ -217,12 +243,16 @@ try {
       expiresAt: realm.maxLifetimeSeconds === null ? null : now + realm.maxLifetimeSeconds * 1000,
       binding: null,
     };
-    await store.insertSession(record);
+    // PostgreSQL pipelines: many inserts in flight at once instead of one round trip after another.
+    if (postgresDatabase) pending.push(store.insertSession(record));
+    else await store.insertSession(record);
+    if (pending.length >= PIPELINED_INSERTS) await Promise.all(pending.splice(0));
     if (db && (i % INSERT_BATCH === INSERT_BATCH - 1 || i === sessionCount - 1)) db.exec("COMMIT");
     if (sessionCount >= 500_000 && (i + 1) % 250_000 === 0) {
       console.error(`inserted ${i + 1} of ${sessionCount} sessions in ${Math.round(performance.now() - started)} ms`);
     }
   }
+  await Promise.all(pending.splice(0));
 } catch (error) {
   if (db?.inTransaction) db.exec("ROLLBACK");
   throw error;

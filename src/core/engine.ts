@@ -134,6 +134,9 @@ export interface EngineStats {
 }
 
 const SWEEP_BATCH = 500;
+/** Busy cached sessions read again per refresh, and per query (a shared store). */
+const REFRESH_LIMIT = 20_000;
+const REFRESH_BATCH = 1_000;
 /** Sessions whose activity is written in one store call; small enough to keep each call short. */
 const FLUSH_BATCH = 200;
 
@@ -181,6 +184,8 @@ export function createEngine(options: EngineOptions): Engine {
   let flushing: Promise<boolean> | undefined;
   let activityRowsWritten = 0;
   let activityWrites = 0;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let refreshing = false;
 
   if (options.audit !== false) {
     events.subscribe((event) => {
@@ -523,6 +528,32 @@ export function createEngine(options: EngineOptions): Engine {
     return true;
   }
 
+  /**
+   * With a shared store, cached sessions are trusted for `sessionCacheStalenessMs` only. Busy ones
+   * (used within that window) are read again, many in one query, shortly before they go stale, so that
+   * their requests keep finding them in the cache: about one read per busy session per window, no more
+   * than the misses it replaces. One not used within the window is left to go stale and be read on its
+   * next use.
+   */
+  async function refreshBusySessions(): Promise<void> {
+    if (refreshing) return;
+    refreshing = true;
+    try {
+      const staleness = limits.sessionCacheStalenessMs;
+      const now = clock.now();
+      const keys = cache.dueForRefresh(now, (staleness * 3) / 4, now - staleness, REFRESH_LIMIT);
+      for (let start = 0; start < keys.length; start += REFRESH_BATCH) {
+        const batch = keys.slice(start, start + REFRESH_BATCH);
+        const token = cache.readToken();
+        cache.refreshed(batch, await backing.getSessionsByKeys(batch), clock.now(), token);
+      }
+    } catch (error) {
+      log.warn({ err: error }, "Could not refresh cached sessions; they will be read on their next use");
+    } finally {
+      refreshing = false;
+    }
+  }
+
   async function sweepOnce(): Promise<number> {
     // Activity due for writing goes to the store first, so that the store's idle deadlines are never
     // earlier than this node knows them to be. If it cannot be written, no session is taken now.
@@ -616,12 +647,17 @@ export function createEngine(options: EngineOptions): Engine {
       await endBound(bindingPrefix("connection", nodeId), "connection-closed");
       await endBound(bindingPrefix("server", nodeId), "disposed");
       flushTimer = setInterval(() => void flush(), limits.activityFlushMs).unref();
+      if (shared && limits.sessionCacheEntries > 0) {
+        const every = Math.max(50, Math.floor(limits.sessionCacheStalenessMs / 4));
+        refreshTimer = setInterval(() => void refreshBusySessions(), every).unref();
+      }
       sweepTimer = setInterval(() => {
         sweep().catch((error: unknown) => log.error({ err: error }, "The sweeper failed; will retry"));
       }, limits.sweepIntervalMs).unref();
     },
     async stop() {
       clearInterval(flushTimer);
+      clearInterval(refreshTimer);
       clearInterval(sweepTimer);
       await sweeping?.catch(() => {});
       await flush(true);

@@ -51,6 +51,18 @@ export interface SessionCache {
   dropAll(): void;
   /** Activity the engine just wrote: held entries show it too. */
   applyActivity(deltas: readonly ActivityDelta[]): void;
+  /**
+   * Keys of entries read more than `olderThanMs` ago, used since `usedSince` and at least twice since
+   * they were read, at most `limit`: the busy sessions to read again before they go stale (a shared
+   * store), so that their requests keep finding them fresh. A session used once per read gains
+   * nothing from a refresh: it is read on its next use instead.
+   */
+  dueForRefresh(now: number, olderThanMs: number, usedSince: number, limit: number): string[];
+  /**
+   * The store's answer to a refresh of `keys` (read with `token` taken before reading): found sessions
+   * are held anew, and keys not found are dropped (the session ended on another node).
+   */
+  refreshed(keys: readonly string[], found: readonly SessionRecord[], now: number, token: number): void;
   stats(): SessionCacheStats;
 }
 
@@ -58,6 +70,10 @@ interface Entry {
   record: SessionRecord;
   /** When the record was read or written. */
   at: number;
+  /** When a request last found it. */
+  usedAt: number;
+  /** Requests that found it since it was last read: two or more mark it busy enough to refresh. */
+  uses: number;
   /** Insertion order, for the least-recently-used bound. */
   seq: number;
 }
@@ -83,6 +99,8 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
       return undefined;
     }
     hits++;
+    entry.usedAt = now;
+    entry.uses++;
     if (seq - entry.seq > max / 2) {
       // Aged past half the cache: move it to the young end, so that busy sessions stay.
       byDigest.delete(entry.record.secretDigest);
@@ -90,6 +108,13 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
       byDigest.set(entry.record.secretDigest, entry);
     }
     return entry.record;
+  }
+
+  /** Whether a read begun with `token` may still be held: the session was not dropped since. */
+  function readStillValid(key: string, token: number): boolean {
+    if (token < forgottenBefore) return false;
+    const dropped = drops.get(key);
+    return dropped === undefined || dropped <= token;
   }
 
   function remove(key: string): void {
@@ -102,7 +127,7 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
   function hold(record: SessionRecord, now: number): void {
     if (max === 0) return;
     remove(record.key);
-    byDigest.set(record.secretDigest, { record, at: now, seq: ++seq });
+    byDigest.set(record.secretDigest, { record, at: now, usedAt: now, uses: 0, seq: ++seq });
     digestOfKey.set(record.key, record.secretDigest);
     while (byDigest.size > max) {
       const oldest = byDigest.keys().next().value as string;
@@ -127,10 +152,7 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     },
 
     put(record, now, token) {
-      if (token < forgottenBefore) return;
-      const dropped = drops.get(record.key);
-      if (dropped !== undefined && dropped > token) return;
-      hold(record, now);
+      if (readStillValid(record.key, token)) hold(record, now);
     },
 
     update(record, now) {
@@ -168,6 +190,30 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
             delta.userActiveAt === null ? record.userActiveAt : Math.max(record.userActiveAt ?? 0, delta.userActiveAt),
         };
       }
+    },
+
+    dueForRefresh(now, olderThanMs, usedSince, limit) {
+      const due: string[] = [];
+      for (const entry of byDigest.values()) {
+        if (due.length >= limit) break;
+        if (now - entry.at > olderThanMs && entry.usedAt >= usedSince && entry.uses >= 2) due.push(entry.record.key);
+      }
+      return due;
+    },
+
+    refreshed(keys, found, now, token) {
+      const present = new Set<string>();
+      for (const record of found) {
+        present.add(record.key);
+        if (!readStillValid(record.key, token)) continue;
+        // A refresh is no use: the entry keeps when a request last found it, so an idle one ages out.
+        const digest = digestOfKey.get(record.key);
+        const usedAt = digest === undefined ? undefined : byDigest.get(digest)?.usedAt;
+        hold(record, now);
+        const entry = byDigest.get(record.secretDigest);
+        if (entry && usedAt !== undefined) entry.usedAt = usedAt;
+      }
+      for (const key of keys) if (!present.has(key)) this.drop(key);
     },
 
     stats() {

@@ -773,6 +773,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     getSessionByDigest: (digest) => settle(() => mapRow(sessionByDigest.get(digest), sessionFromRow)),
     getSessionByKey: (key) => settle(() => mapRow(sessionByKey.get(key), sessionFromRow)),
     getSessionByNumber: (number) => settle(() => mapRow(sessionByNumber.get(number), sessionFromRow)),
+    getSessionsByKeys: (keys) =>
+      settle(() => {
+        const found: SessionRecord[] = [];
+        for (const key of new Set(keys)) {
+          const row = sessionByKey.get(key);
+          if (row) found.push(sessionFromRow(row));
+        }
+        return found;
+      }),
 
     insertSessionCapped: (record, cap) => settle(() => insertCappedTx.immediate(record, cap)),
 

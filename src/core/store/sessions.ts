@@ -103,6 +103,12 @@ export interface SessionStore {
   getSessionByNumber(number: number): Promise<SessionRecord | null>;
 
   /**
+   * The sessions with these keys that exist, in no particular order (absent keys are left out), in one
+   * read: a node keeps its cache of busy sessions fresh with it. Does not judge liveness.
+   */
+  getSessionsByKeys(keys: readonly string[]): Promise<SessionRecord[]>;
+
+  /**
    * Inserts a new logged-in session under a cap on its user's sessions (`realm`, `userName`), as one
    * atomic step even across nodes: counts the user's sessions and, when `cap.max` are there already,
    * inserts nothing (`deny`) or deletes the oldest to make room (`evict-oldest`). Rejects like

@@ -156,6 +156,15 @@ class MemoryStore implements Store {
   readonly appendAudit: Store["appendAudit"] = (entry) => this.settings.appendAudit(entry);
   readonly listAudit: Store["listAudit"] = (after, limit) => this.settings.listAudit(after, limit);
 
+  async getSessionsByKeys(keys: readonly string[]): Promise<SessionRecord[]> {
+    const found: SessionRecord[] = [];
+    for (const key of new Set(keys)) {
+      const slot = this.slotByKey(key);
+      if (slot >= 0) found.push(this.record(slot));
+    }
+    return found;
+  }
+
   async nextSessionNumber(): Promise<number> {
     this.lastNumber = Math.floor(this.lastNumber) + 1;
     return this.lastNumber;

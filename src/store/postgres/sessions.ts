@@ -37,6 +37,7 @@ export type SessionRecordsPart = Pick<
   | "getSessionByDigest"
   | "getSessionByKey"
   | "getSessionByNumber"
+  | "getSessionsByKeys"
   | "updateSession"
   | "applyActivity"
   | "takeSession"
@@ -74,6 +75,12 @@ export function createSessionRecordsPart(context: StoreContext): SessionRecordsP
       run((sql) => oneSession(sql<SessionRow[]>`SELECT ${columns} FROM sessions WHERE secret_digest = ${digest}`)),
     getSessionByKey: (key) =>
       run((sql) => oneSession(sql<SessionRow[]>`SELECT ${columns} FROM sessions WHERE key = ${key}`)),
+    getSessionsByKeys: (keys) =>
+      run(async (sql) => {
+        if (keys.length === 0) return [];
+        const rows = await sql<SessionRow[]>`SELECT ${columns} FROM sessions WHERE key = ANY(${[...keys]}::text[])`;
+        return rows.map(sessionFromRow);
+      }),
     getSessionByNumber: (number) =>
       run((sql) =>
         Number.isSafeInteger(number)

@@ -66,6 +66,17 @@ export function sessionStoreContract(
         assert.deepEqual(await store.getSessionByKey(partialClient.key), partialClient);
       });
 
+      it("getSessionsByKeys returns the sessions that exist, once each, and leaves out absent keys", async () => {
+        await store.insertSession(session(1));
+        await store.insertSession(session(2));
+        assert.deepEqual(await store.getSessionsByKeys([]), []);
+        const found = await store.getSessionsByKeys([session(2).key, session(9).key, session(1).key, session(2).key]);
+        assert.deepEqual(
+          found.sort((a, b) => a.number - b.number),
+          [session(1), session(2)],
+        );
+      });
+
       it("insertSession rejects a duplicate key with ALREADY_EXISTS and keeps the original", async () => {
         const original = session(1);
         await store.insertSession(original);
