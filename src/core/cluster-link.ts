@@ -101,11 +101,23 @@ export function createClusterLink(options: {
   let heartbeat: NodeJS.Timeout | undefined;
   let reconcileTimer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => void) | undefined;
-  /** When this node last renewed, on its own clock: it fences itself before the lease can run out. */
-  let renewedAt = 0;
+  /**
+   * The moment this node fences itself unless a renewal lands first: one heartbeat before the lease
+   * it holds can run out, reckoned from when the renewal that granted it was sent (the store counts
+   * the lease from when the statement ran, which is no earlier). A timer, not a failed renewal, so
+   * that a renewal that never answers (a partition) still fences the node in time.
+   */
+  let fenceAt = 0;
+  let fenceTimer: NodeJS.Timeout | undefined;
+  /** A renewal still waiting for its answer: a heartbeat does not send another. */
+  let renewing = false;
   /** Watched sessions by key, with how many channels watch each and what was last read of it. */
   const watched = new Map<string, { count: number; session: SessionRecord | null }>();
   const stateListeners = new Set<(state: NodeState) => void>();
+
+  /** Read through a function: the state may have changed while a renewal was awaited. */
+  const stopped = () => state === "stopped";
+  const fenced = () => state === "fenced";
 
   function setState(next: NodeState): void {
     if (next === state) return;
@@ -126,13 +138,14 @@ export function createClusterLink(options: {
     }
   }
 
-  /** Takes the lease, waiting up to one TTL while a live holder keeps it. */
-  async function register(): Promise<NodeLease> {
+  /** Takes the lease, waiting up to one TTL while a live holder keeps it; says when the winning request was sent. */
+  async function register(): Promise<{ taken: NodeLease; sentAt: number }> {
     const deadline = Date.now() + settings.leaseTtlMs + settings.heartbeatMs;
     let told = false;
     for (;;) {
+      const sentAt = Date.now();
       const taken = await cluster.registerNode(nodeId, settings.leaseTtlMs);
-      if (taken) return taken;
+      if (taken) return { taken, sentAt };
       if (!told) {
         hooks.info(
           { nodeId, waitMs: settings.leaseTtlMs },
@@ -153,6 +166,7 @@ export function createClusterLink(options: {
 
   async function fence(): Promise<void> {
     if (state === "fenced" || state === "stopped") return;
+    clearTimeout(fenceTimer);
     setState("fenced");
     lease = null;
     hooks.warn({ nodeId }, "This node lost its lease on the shared store: fenced until it registers again");
@@ -163,14 +177,39 @@ export function createClusterLink(options: {
     }
   }
 
+  /**
+   * A lease request, given up after one lease TTL: by then its answer is worthless, and a request that
+   * never answers (a half-open connection) must not stop the heartbeats that will register again.
+   */
+  function bounded<T>(request: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("The store did not answer a lease request in time")),
+        settings.leaseTtlMs,
+      );
+      timer.unref();
+    });
+    return Promise.race([request, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** A lease granted by a request sent at `sentAt`: the node may serve until its fence deadline. */
+  function held(granted: NodeLease, sentAt: number): void {
+    lease = granted;
+    fenceAt = sentAt + settings.leaseTtlMs - settings.heartbeatMs;
+    clearTimeout(fenceTimer);
+    fenceTimer = setTimeout(() => void fence(), Math.max(0, fenceAt - Date.now())).unref();
+  }
+
   async function beat(): Promise<void> {
-    if (state === "stopped") return;
+    if (state === "stopped" || renewing) return;
+    renewing = true;
+    const sentAt = Date.now();
     try {
       if (state === "fenced" || !lease) {
-        const taken = await cluster.registerNode(nodeId, settings.leaseTtlMs);
-        if (!taken) return;
-        lease = taken;
-        renewedAt = Date.now();
+        const taken = await bounded(cluster.registerNode(nodeId, settings.leaseTtlMs));
+        if (!taken || stopped()) return;
+        held(taken, sentAt);
         hooks.forgetAllSessions();
         hooks.forgetDirectory();
         setState("serving");
@@ -178,17 +217,18 @@ export function createClusterLink(options: {
         void reconcile();
         return;
       }
-      const renewed = await cluster.renewNode(nodeId, lease.epoch, settings.leaseTtlMs);
+      const renewed = await bounded(cluster.renewNode(nodeId, lease.epoch, settings.leaseTtlMs));
+      if (stopped() || fenced()) return;
       if (!renewed) {
         await fence();
         return;
       }
-      lease = renewed;
-      renewedAt = Date.now();
+      held(renewed, sentAt);
     } catch (error) {
+      // The fence timer set by the last renewal fences the node in time if no renewal lands.
       hooks.warn({ err: error }, "Could not renew this node's lease");
-      // Fence before the lease can run out: another node may reap this node's sessions after that.
-      if (state === "serving" && Date.now() - renewedAt >= settings.leaseTtlMs - settings.heartbeatMs) await fence();
+    } finally {
+      renewing = false;
     }
   }
 
@@ -237,8 +277,8 @@ export function createClusterLink(options: {
   return {
     async start() {
       await checkClock();
-      lease = await register();
-      renewedAt = Date.now();
+      const { taken, sentAt } = await register();
+      held(taken, sentAt);
       unsubscribe = cluster.subscribe(onMessage);
       heartbeat = setInterval(() => void beat(), settings.heartbeatMs).unref();
       reconcileTimer = setInterval(() => void reconcile(), settings.reconcileMs).unref();
@@ -247,6 +287,7 @@ export function createClusterLink(options: {
     async stop() {
       clearInterval(heartbeat);
       clearInterval(reconcileTimer);
+      clearTimeout(fenceTimer);
       unsubscribe?.();
       const held = lease;
       setState("stopped");
@@ -276,6 +317,8 @@ export function createClusterLink(options: {
       };
     },
     get state() {
+      // Past the deadline the node is fenced even if the timer has not run yet (a busy event loop).
+      if (state === "serving" && Date.now() >= fenceAt) void fence();
       return state;
     },
     get lease() {

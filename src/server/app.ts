@@ -138,9 +138,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     productVersion: PRODUCT_VERSION,
   };
 
+  // Routes of the root scope (/healthz) answer errors in the JSON API's form; each door has its own.
+  http.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   http.get("/healthz", async () => {
+    // A fenced node cannot serve even while its store answers: a load balancer should leave it out.
+    if (engine.nodeState() === "fenced") {
+      throw new SessionError("STORE_UNAVAILABLE", "This node has lost its lease on the shared store.", {
+        reason: "fenced",
+      });
+    }
     await store.getSetting("healthz");
-    return { status: "ok", store: store.driver };
+    return { status: "ok", store: store.driver, node: config.nodeId, nodeState: engine.nodeState() };
   });
   for (const door of doors) {
     const fastPath = await door.http?.(http, doorContext);
