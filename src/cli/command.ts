@@ -56,3 +56,11 @@ export function configFlags(input: CommandInput): Record<string, string | boolea
   }
   return flags;
 }
+
+/** The value of a whole-number flag, or undefined when not given; anything else is refused. */
+export function wholeNumberFlag(input: CommandInput, name: string): number | undefined {
+  const value = stringFlag(input, name);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`--${name} must be a whole number.`);
+  return Number(value);
+}

@@ -10,6 +10,9 @@ import { parseArgs } from "node:util";
 import { isSessionError } from "../core/errors.ts";
 import type { Command, CommandOptions } from "./command.ts";
 import { agentCommands } from "./commands/agent.ts";
+import { auditCommand } from "./commands/audit.ts";
+import { consoleLinkCommand } from "./commands/console-link.ts";
+import { groupCommands } from "./commands/group.ts";
 import { messageCommands } from "./commands/message.ts";
 import { migrateCommands } from "./commands/migrate.ts";
 import { realmCommands } from "./commands/realm.ts";
@@ -29,9 +32,12 @@ const COMMANDS: Command[] = [
   serveCommand,
   ...userCommands,
   ...realmCommands,
+  ...groupCommands,
+  auditCommand,
   ...sessionsCommands,
   ...messageCommands,
   ...agentCommands,
+  consoleLinkCommand,
   ...migrateCommands,
 ];
 
@@ -57,7 +63,8 @@ Commands:
 ${list}
 
 Run \`sessiond <command> --help\` for a command's options.
-The user and realm commands work on the data directory, whether or not the server runs.
+The user, realm, group and audit commands go through the server running on this data directory
+(or the one --url names), so that changes take effect at once; with no server, they use the store.
 The sessions and message commands talk to the running server, authenticated by a local ticket.
 `;
 }

@@ -6,8 +6,15 @@
  * @module
  */
 
-import type { TlsConfig } from "./config.ts";
 import { SessionError } from "./errors.ts";
+
+/** A `{ "cert", "key" }` block: the PEM files a listener serves TLS with. */
+export interface TlsConfig {
+  /** Path of the PEM certificate (chain). */
+  cert: string;
+  /** Path of the PEM private key. */
+  key: string;
+}
 
 export type RawSettings = Record<string, unknown>;
 

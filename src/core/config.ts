@@ -14,54 +14,48 @@ import {
   failSetting,
   integerSetting,
   settingsObject,
+  type TlsConfig,
   textSetting,
   tlsSetting,
 } from "./config-readers.ts";
-import { isWellFormedLocale } from "./locale.ts";
-import { isPrivilege, type Privilege } from "./privileges.ts";
-import type { SessionCapPolicy } from "./types.ts";
-import { GUID_PATTERN, NAME_PATTERN, REALM_NAME_PATTERN } from "./validate.ts";
+import { DEFAULT_THROTTLE_SETTINGS, type ThrottleSettings } from "./login-throttle.ts";
 
-export interface TlsConfig {
-  /** Path of the PEM certificate (chain). */
-  cert: string;
-  /** Path of the PEM private key. */
-  key: string;
-}
+export type { TlsConfig };
 
-export interface UserConfig {
-  name: string;
-  number?: number;
-  /** Clear-text password, hashed at start-up. Prefer `passwordHash` in files others can read. */
-  password?: string;
-  /** An argon2id PHC string, used as is. */
-  passwordHash?: string;
-  fullName?: string;
+import { PUT_GROUP_INPUT, PUT_REALM_INPUT, PUT_USER_INPUT } from "./directory-input.ts";
+import type { Privilege } from "./privileges.ts";
+import { type FaultReporter, parseInput, type Static, Type, withoutFields } from "./schema.ts";
+import { DEFAULT_WEBHOOK_DELIVERY, parseWebhookSettings, type WebhookSettings } from "./webhook-settings.ts";
+
+const USER_SETTINGS = Type.Object(withoutFields(PUT_USER_INPUT.properties, ["realm", "mode"]), {
+  additionalProperties: false,
+});
+const GROUP_SETTINGS = Type.Object(withoutFields(PUT_GROUP_INPUT.properties, ["realm", "mode"]), {
+  additionalProperties: false,
+});
+/** A realm in the configuration file: what `directory.putRealm` takes, with its users and groups. */
+const REALM_SETTINGS = Type.Object(
+  {
+    ...withoutFields(PUT_REALM_INPUT.properties, ["mode"]),
+    users: Type.Optional(Type.Array(USER_SETTINGS)),
+    groups: Type.Optional(Type.Array(GROUP_SETTINGS)),
+  },
+  { additionalProperties: false },
+);
+
+/** A user of the configuration file. `password` is hashed at start-up; prefer `passwordHash` in files others read. */
+export type UserConfig = Omit<Static<typeof USER_SETTINGS>, "groups" | "privileges" | "disabled"> & {
   groups: string[];
   privileges: Privilege[];
   disabled: boolean;
-}
+};
 
-export interface GroupConfig {
-  name: string;
-  number?: number;
-  privileges: Privilege[];
-}
+export type GroupConfig = Omit<Static<typeof GROUP_SETTINGS>, "privileges"> & { privileges: Privilege[] };
 
-export interface RealmConfig {
-  name: string;
-  id?: string;
-  defaultLocale?: string;
-  supportedLocales?: string[];
-  idleTimeoutSeconds?: number;
-  maxIdleTimeoutSeconds?: number | null;
-  maxLifetimeSeconds?: number | null;
-  maxSessionsPerUser?: number | null;
-  maxSessionsPolicy?: SessionCapPolicy;
-  allowSelfRegistration?: boolean;
+export type RealmConfig = Omit<Static<typeof REALM_SETTINGS>, "users" | "groups"> & {
   users: UserConfig[];
   groups: GroupConfig[];
-}
+};
 
 export interface SessionLimits {
   /** How often buffered activity is looked at and written when due, in ms. @default 1000 */
@@ -100,6 +94,71 @@ export interface SessionLimits {
   maxAttributeValueBytes: number;
   /** Most bytes of names and values per session. @default 1048576 */
   maxAttributeTotalBytes: number;
+  /**
+   * Longest idle timeout of an anonymous session a stranger creates, in seconds: a longer one (the
+   * client's choice or the realm's, including "none") is cut to it. @default 1800
+   */
+  anonymousMaxIdleTimeoutSeconds: number;
+  /** Most attributes an anonymous session may hold. @default 16 */
+  anonymousMaxAttributes: number;
+  /** Most bytes of attribute names and values an anonymous session may hold. @default 16384 */
+  anonymousMaxAttributeTotalBytes: number;
+  /** Most live anonymous sessions one client address may hold, counted in the store (every node). @default 1000 */
+  anonymousSessionsPerAddress: number;
+  /**
+   * Anonymous sessions one client address may create per minute, on each node (a token bucket holding
+   * as many: a burst of that many, then one every 60/N seconds). @default 60
+   */
+  anonymousCreationsPerMinute: number;
+  /**
+   * Past this many bytes of store data (`databaseBytes`), new anonymous sessions are refused with
+   * `LIMIT_EXCEEDED`; logins and logged-in sessions go on. 0: no cap. @default 0
+   */
+  maxDatabaseBytes: number;
+  /**
+   * How long before a session's idle deadline its push channels are warned (`session-expiring` on the
+   * JSON API's event stream), in seconds; a session whose idle timeout is short is warned a tenth of
+   * it before instead, when that is less. 0: no warning. @default 60
+   */
+  expiryWarningSeconds: number;
+}
+
+export interface MetricsSettings {
+  /** Serve `GET /metrics`. @default true */
+  enabled: boolean;
+  /** A port of its own for `/metrics` (on `host`); null: on the HTTP listener. @default null */
+  port: number | null;
+  /** Where the port of its own listens. @default "127.0.0.1" */
+  host: string;
+  /** Answer scrapes from any address, not only loopback. @default false */
+  allowRemote: boolean;
+}
+
+export const DEFAULT_METRICS_SETTINGS: MetricsSettings = {
+  enabled: true,
+  port: null,
+  host: "127.0.0.1",
+  allowRemote: false,
+};
+
+/** The HTTP listener's limits on connections, requests and event streams. */
+export interface HttpLimits {
+  /** Most HTTP connections open at once; more are answered 429 and closed. @default 10000 */
+  maxConnections: number;
+  /** Most HTTP connections open at once from one address. @default 256 */
+  maxConnectionsPerAddress: number;
+  /** A new connection that sends no byte in this many ms is closed. @default 5000 */
+  firstByteTimeoutMs: number;
+  /** Time a client has to send a request's head (line and headers), in ms; then 408. @default 10000 */
+  headersTimeoutMs: number;
+  /** Time a client has to send a whole request, body included, in ms; then 408. @default 30000 */
+  requestTimeoutMs: number;
+  /** Most Server-Sent Event streams open at once (`/api/v1/session/events`). @default 4096 */
+  maxEventStreams: number;
+  /** Most event streams open at once from one address. @default 128 */
+  maxEventStreamsPerAddress: number;
+  /** Most event streams open at once for one session. @default 8 */
+  maxEventStreamsPerSession: number;
 }
 
 export interface Config {
@@ -121,6 +180,10 @@ export interface Config {
   };
   /** How a node keeps its lease on a shared store (postgres). */
   cluster: ClusterSettings;
+  /** The brute-force throttle on logins (`login-throttle.ts`, `docs/security.md`). */
+  loginThrottle: ThrottleSettings;
+  /** Prometheus metrics (`GET /metrics`, `docs/observability.md`). */
+  metrics: MetricsSettings;
   http: {
     host: string;
     /** 0 picks a free port. @default 8480 */
@@ -128,10 +191,12 @@ export interface Config {
     tls: TlsConfig | null;
     /** Largest request body, in bytes. @default 1048576 */
     bodyLimitBytes: number;
-  };
+  } & HttpLimits;
   log: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent" };
   sessions: SessionLimits;
   realms: RealmConfig[];
+  /** Where events are POSTed (`webhooks`), and how the outbox is drained (`webhookDelivery`). */
+  webhooks: WebhookSettings;
   /** The front doors' own blocks (agent, astrogrid, httpkom, vsphere), kept as given: each front door checks its own. */
   frontDoors: Record<string, Record<string, unknown>>;
 }
@@ -150,6 +215,31 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxAttributeNameLength: 256,
   maxAttributeValueBytes: 64 * 1024,
   maxAttributeTotalBytes: 1024 * 1024,
+  anonymousMaxIdleTimeoutSeconds: 1800,
+  anonymousMaxAttributes: 16,
+  anonymousMaxAttributeTotalBytes: 16 * 1024,
+  anonymousSessionsPerAddress: 1000,
+  anonymousCreationsPerMinute: 60,
+  maxDatabaseBytes: 0,
+  expiryWarningSeconds: 60,
+};
+
+/**
+ * The cap on the idle timeouts clients choose (a realm's `maxIdleTimeoutSeconds`) that a realm gets
+ * when it is created without one: a day, so that no client can make a session outlive its use by
+ * months. `null` in a realm's configuration turns the cap off.
+ */
+export const DEFAULT_MAX_IDLE_TIMEOUT_SECONDS = 86_400;
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 256,
+  firstByteTimeoutMs: 5000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxEventStreams: 4096,
+  maxEventStreamsPerAddress: 128,
+  maxEventStreamsPerSession: 8,
 };
 
 export const DEFAULT_CONFIG: Config = {
@@ -157,133 +247,49 @@ export const DEFAULT_CONFIG: Config = {
   nodeId: "main",
   store: { driver: "sqlite", path: "sessiond.db", durability: "normal", url: null, poolSize: 10 },
   cluster: DEFAULT_CLUSTER_SETTINGS,
-  http: { host: "127.0.0.1", port: 8480, tls: null, bodyLimitBytes: 1024 * 1024 },
+  loginThrottle: DEFAULT_THROTTLE_SETTINGS,
+  metrics: DEFAULT_METRICS_SETTINGS,
+  http: { host: "127.0.0.1", port: 8480, tls: null, bodyLimitBytes: 1024 * 1024, ...DEFAULT_HTTP_LIMITS },
   log: { level: "info" },
   sessions: DEFAULT_SESSION_LIMITS,
   realms: [],
+  webhooks: { endpoints: [], delivery: DEFAULT_WEBHOOK_DELIVERY },
   frontDoors: {},
 };
 
-const FRONT_DOORS = ["agent", "astrogrid", "httpkom", "vsphere"] as const;
+const FRONT_DOORS = ["agent", "astrogrid", "console", "httpkom", "vsphere"] as const;
+
+/** Session settings that 0 turns off (or lets the server choose); the others are at least 1. */
+const OFF_BY_ZERO: ReadonlySet<keyof SessionLimits> = new Set<keyof SessionLimits>([
+  "sessionCacheEntries",
+  "hashConcurrency",
+  "maxDatabaseBytes",
+  "expiryWarningSeconds",
+]);
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-function privileges(value: unknown, path: string): Privilege[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) failSetting(path, "must be a list of privilege names");
-  return value.map((p, i) => {
-    if (!isPrivilege(p)) failSetting(`${path}[${i}]`, "is not a known privilege");
-    return p;
-  });
-}
-
-function parseUser(value: unknown, path: string): UserConfig {
-  const raw = settingsObject(value, path);
-  checkKnownSettings(raw, path, [
-    "name",
-    "number",
-    "password",
-    "passwordHash",
-    "fullName",
-    "groups",
-    "privileges",
-    "disabled",
-  ]);
-  const user: UserConfig = {
-    name: textSetting(raw.name, `${path}.name`, { pattern: NAME_PATTERN }),
-    groups: [],
-    privileges: privileges(raw.privileges, `${path}.privileges`),
-    disabled: raw.disabled === undefined ? false : booleanSetting(raw.disabled, `${path}.disabled`),
-  };
-  if (raw.number !== undefined) user.number = integerSetting(raw.number, `${path}.number`, 0, 2 ** 31 - 1);
-  if (raw.password !== undefined) user.password = textSetting(raw.password, `${path}.password`);
-  if (raw.passwordHash !== undefined)
-    user.passwordHash = textSetting(raw.passwordHash, `${path}.passwordHash`, { pattern: /^\$argon2id\$/ });
-  if (raw.fullName !== undefined) user.fullName = textSetting(raw.fullName, `${path}.fullName`);
-  if (raw.groups !== undefined) {
-    if (!Array.isArray(raw.groups)) failSetting(`${path}.groups`, "must be a list of group names");
-    user.groups = raw.groups.map((g, i) => textSetting(g, `${path}.groups[${i}]`, { pattern: NAME_PATTERN }));
-  }
-  return user;
-}
-
-function parseGroup(value: unknown, path: string): GroupConfig {
-  const raw = settingsObject(value, path);
-  checkKnownSettings(raw, path, ["name", "number", "privileges"]);
-  const group: GroupConfig = {
-    name: textSetting(raw.name, `${path}.name`, { pattern: NAME_PATTERN }),
-    privileges: privileges(raw.privileges, `${path}.privileges`),
-  };
-  if (raw.number !== undefined) group.number = integerSetting(raw.number, `${path}.number`, 0, 2 ** 31 - 1);
-  return group;
-}
+/** Reports a fault in a realm of the configuration file in the words of every other setting. */
+const settingFault: FaultReporter = ({ path, expectation, unknownField }) => {
+  if (unknownField) failSetting(path, `is not a known setting (known: ${unknownField.allowed.join(", ")})`);
+  return failSetting(path, expectation);
+};
 
 function parseRealm(value: unknown, path: string): RealmConfig {
-  const raw = settingsObject(value, path);
-  checkKnownSettings(raw, path, [
-    "name",
-    "id",
-    "defaultLocale",
-    "supportedLocales",
-    "idleTimeoutSeconds",
-    "maxIdleTimeoutSeconds",
-    "maxLifetimeSeconds",
-    "maxSessionsPerUser",
-    "maxSessionsPolicy",
-    "allowSelfRegistration",
-    "users",
-    "groups",
-  ]);
-  const realm: RealmConfig = {
-    name: textSetting(raw.name, `${path}.name`, { pattern: REALM_NAME_PATTERN }),
-    users: [],
-    groups: [],
+  if (typeof value !== "object" || value === null || Array.isArray(value)) failSetting(path, "must be an object");
+  const raw = parseInput(REALM_SETTINGS, value, { path, fail: settingFault });
+  const { users = [], groups = [], id, ...settings } = raw;
+  return {
+    ...settings,
+    ...(id === undefined ? {} : { id: id.toLowerCase() }),
+    users: users.map((user) => ({
+      ...user,
+      groups: user.groups ?? [],
+      privileges: user.privileges ?? [],
+      disabled: user.disabled ?? false,
+    })),
+    groups: groups.map((group) => ({ ...group, privileges: group.privileges ?? [] })),
   };
-  if (raw.id !== undefined) realm.id = textSetting(raw.id, `${path}.id`, { pattern: GUID_PATTERN }).toLowerCase();
-  if (raw.defaultLocale !== undefined) {
-    if (!isWellFormedLocale(raw.defaultLocale)) failSetting(`${path}.defaultLocale`, "must look like 'en' or 'en_US'");
-    realm.defaultLocale = raw.defaultLocale;
-  }
-  if (raw.supportedLocales !== undefined) {
-    if (!Array.isArray(raw.supportedLocales) || !raw.supportedLocales.every(isWellFormedLocale)) {
-      failSetting(`${path}.supportedLocales`, "must be a list of locales like 'en' or 'en_US'");
-    }
-    realm.supportedLocales = raw.supportedLocales;
-  }
-  if (raw.idleTimeoutSeconds !== undefined)
-    realm.idleTimeoutSeconds = integerSetting(raw.idleTimeoutSeconds, `${path}.idleTimeoutSeconds`, 0);
-  if (raw.maxIdleTimeoutSeconds !== undefined) {
-    realm.maxIdleTimeoutSeconds =
-      raw.maxIdleTimeoutSeconds === null
-        ? null
-        : integerSetting(raw.maxIdleTimeoutSeconds, `${path}.maxIdleTimeoutSeconds`, 1);
-  }
-  if (raw.maxLifetimeSeconds !== undefined) {
-    realm.maxLifetimeSeconds =
-      raw.maxLifetimeSeconds === null ? null : integerSetting(raw.maxLifetimeSeconds, `${path}.maxLifetimeSeconds`, 1);
-  }
-  if (raw.maxSessionsPerUser !== undefined) {
-    realm.maxSessionsPerUser =
-      raw.maxSessionsPerUser === null ? null : integerSetting(raw.maxSessionsPerUser, `${path}.maxSessionsPerUser`, 1);
-  }
-  if (raw.maxSessionsPolicy !== undefined) {
-    if (raw.maxSessionsPolicy !== "deny" && raw.maxSessionsPolicy !== "evict-oldest") {
-      failSetting(`${path}.maxSessionsPolicy`, "must be deny or evict-oldest");
-    }
-    realm.maxSessionsPolicy = raw.maxSessionsPolicy;
-  }
-  if (raw.allowSelfRegistration !== undefined) {
-    realm.allowSelfRegistration = booleanSetting(raw.allowSelfRegistration, `${path}.allowSelfRegistration`);
-  }
-  if (raw.users !== undefined) {
-    if (!Array.isArray(raw.users)) failSetting(`${path}.users`, "must be a list");
-    realm.users = raw.users.map((u, i) => parseUser(u, `${path}.users[${i}]`));
-  }
-  if (raw.groups !== undefined) {
-    if (!Array.isArray(raw.groups)) failSetting(`${path}.groups`, "must be a list");
-    realm.groups = raw.groups.map((g, i) => parseGroup(g, `${path}.groups[${i}]`));
-  }
-  return realm;
 }
 
 /** Checks a merged raw configuration and fills in defaults. Throws `INVALID_ARGUMENT` naming the path. */
@@ -294,10 +300,14 @@ export function parseConfig(value: unknown): Config {
     "nodeId",
     "store",
     "cluster",
+    "loginThrottle",
+    "metrics",
     "http",
     "log",
     "sessions",
     "realms",
+    "webhooks",
+    "webhookDelivery",
     ...FRONT_DOORS,
   ]);
   const config: Config = structuredClone(DEFAULT_CONFIG);
@@ -344,14 +354,49 @@ export function parseConfig(value: unknown): Config {
     }
   }
 
+  if (raw.loginThrottle !== undefined) {
+    const throttle = settingsObject(raw.loginThrottle, "loginThrottle");
+    const names = Object.keys(DEFAULT_THROTTLE_SETTINGS) as (keyof ThrottleSettings)[];
+    checkKnownSettings(throttle, "loginThrottle", names);
+    for (const name of names) {
+      if (throttle[name] !== undefined) {
+        config.loginThrottle[name] = integerSetting(throttle[name], `loginThrottle.${name}`, 1);
+      }
+    }
+    if (config.loginThrottle.firstDelayMs > config.loginThrottle.maxDelayMs) {
+      failSetting("loginThrottle.firstDelayMs", "must be at most loginThrottle.maxDelayMs");
+    }
+  }
+
+  if (raw.metrics !== undefined) {
+    const metrics = settingsObject(raw.metrics, "metrics");
+    checkKnownSettings(metrics, "metrics", Object.keys(DEFAULT_METRICS_SETTINGS));
+    if (metrics.enabled !== undefined) config.metrics.enabled = booleanSetting(metrics.enabled, "metrics.enabled");
+    if (metrics.port !== undefined && metrics.port !== null) {
+      config.metrics.port = integerSetting(metrics.port, "metrics.port", 0, 65535);
+    }
+    if (metrics.host !== undefined) config.metrics.host = textSetting(metrics.host, "metrics.host");
+    if (metrics.allowRemote !== undefined) {
+      config.metrics.allowRemote = booleanSetting(metrics.allowRemote, "metrics.allowRemote");
+    }
+  }
+
   if (raw.http !== undefined) {
     const http = settingsObject(raw.http, "http");
-    checkKnownSettings(http, "http", ["host", "port", "tls", "bodyLimitBytes"]);
+    const limits = Object.keys(DEFAULT_HTTP_LIMITS) as (keyof HttpLimits)[];
+    checkKnownSettings(http, "http", ["host", "port", "tls", "bodyLimitBytes", ...limits]);
     if (http.host !== undefined) config.http.host = textSetting(http.host, "http.host");
     if (http.port !== undefined) config.http.port = integerSetting(http.port, "http.port", 0, 65535);
     config.http.tls = tlsSetting(http.tls, "http.tls");
     if (http.bodyLimitBytes !== undefined)
       config.http.bodyLimitBytes = integerSetting(http.bodyLimitBytes, "http.bodyLimitBytes", 1024);
+    for (const name of limits) {
+      if (http[name] !== undefined) config.http[name] = integerSetting(http[name], `http.${name}`, 1);
+    }
+    // Node refuses a server whose request head may take longer than the whole request.
+    if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+      failSetting("http.headersTimeoutMs", "must be at most http.requestTimeoutMs");
+    }
   }
 
   if (raw.log !== undefined) {
@@ -369,8 +414,9 @@ export function parseConfig(value: unknown): Config {
     const names = Object.keys(DEFAULT_SESSION_LIMITS) as (keyof SessionLimits)[];
     checkKnownSettings(sessions, "sessions", names);
     for (const name of names) {
-      // 0 turns the cache off and lets the server choose the hashing concurrency; other limits are at least 1.
-      const least = name === "sessionCacheEntries" || name === "hashConcurrency" ? 0 : 1;
+      // 0 turns the cache and the database cap off and lets the server choose the hashing concurrency;
+      // other limits are at least 1.
+      const least = OFF_BY_ZERO.has(name) ? 0 : 1;
       if (sessions[name] !== undefined)
         config.sessions[name] = integerSetting(sessions[name], `sessions.${name}`, least);
     }
@@ -385,6 +431,8 @@ export function parseConfig(value: unknown): Config {
       seen.add(realm.name);
     }
   }
+
+  config.webhooks = parseWebhookSettings(raw.webhooks, raw.webhookDelivery);
 
   for (const name of FRONT_DOORS) {
     if (raw[name] !== undefined) config.frontDoors[name] = settingsObject(raw[name], name);

@@ -17,6 +17,7 @@
 
 import { randomUUID } from "node:crypto";
 import { createActivityBuffer } from "./activity.ts";
+import { createAuditNames } from "./audit-names.ts";
 import { bindingPrefix } from "./binding.ts";
 import { withSessionCache } from "./cached-store.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -26,10 +27,17 @@ import { createDirectoryCache } from "./directory-cache.ts";
 import { SessionError } from "./errors.ts";
 import { createEventBus, END_REASONS, type EventBus, type SessionEvent } from "./events.ts";
 import { createHashQueue } from "./hash-queue.ts";
+import {
+  createLoginThrottle,
+  DEFAULT_THROTTLE_SETTINGS,
+  type ThrottleNotice,
+  type ThrottleSettings,
+} from "./login-throttle.ts";
 import type {
   BindingRequest,
   CallContext,
   Caller,
+  DirectoryAudit,
   EnginePorts,
   LiveSessions,
   OpContext,
@@ -41,7 +49,8 @@ import { digestSecret, serviceTicketDigest } from "./secrets.ts";
 import { type ActivityPolicy, expiryReason, idleGraceMs } from "./session.ts";
 import { createSessionCache, type SessionCacheStats } from "./session-cache.ts";
 import type { Store } from "./store/index.ts";
-import type { ActivityDelta, EndReason, SessionRecord, User } from "./types.ts";
+import type { ActivityDelta, DirectoryChange, EndReason, SessionRecord, User } from "./types.ts";
+import type { EventOutbox } from "./webhook-outbox.ts";
 
 /** The subset of a pino logger the engine uses. */
 export interface EngineLogger {
@@ -63,6 +72,15 @@ export interface EngineOptions {
   audit?: boolean;
   /** How the node keeps its lease when the store is shared (`store.cluster`). */
   cluster?: Partial<ClusterSettings>;
+  /** The brute-force throttle on logins (`login-throttle.ts`). */
+  throttle?: Partial<ThrottleSettings>;
+  /**
+   * Where events and directory changes that leave the process (webhooks) are written. A call answers
+   * only once what it caused is written there.
+   */
+  outbox?: EventOutbox;
+  /** Hooks for metrics. */
+  observe?: EngineObserver;
 }
 
 export interface Engine {
@@ -110,7 +128,7 @@ export interface Engine {
    * store is shared, its ending is announced here even if the other node's hint is lost. Returns the
    * function that stops watching. Without a shared store, every ending happens here: nothing to do.
    */
-  watchSession(key: string): () => void;
+  watchSession(key: string, channel?: string): () => void;
   /** `alone` without a shared store; otherwise the state of this node's lease. */
   nodeState(): NodeState | "alone";
   /** Called when the node's lease state changes (fenced, serving again). */
@@ -131,6 +149,18 @@ export interface EngineStats {
   /** Activity flushes that wrote at least one row. */
   activityWrites: number;
   cache: SessionCacheStats;
+  /** Push channels watching sessions on this node, by channel (`watchSession`). */
+  watchers: Record<string, number>;
+  /** Hints to and from the other nodes sharing the store; null when alone. */
+  hints: { sent: number; received: number } | null;
+}
+
+/** Hooks for metrics: the engine tells what it did, and never waits for them. */
+export interface EngineObserver {
+  /** An activity flush wrote `rows` session rows in `durationMs`. */
+  activityWritten?(rows: number, durationMs: number): void;
+  /** A password hash or verification waited this long for its turn. */
+  hashWaited?(waitedMs: number): void;
 }
 
 const SWEEP_BATCH = 500;
@@ -142,14 +172,29 @@ const FLUSH_BATCH = 200;
 
 const noopLogger: EngineLogger = { error() {}, warn() {}, info() {} };
 
+/** Events that other nodes sharing the store are not told of. */
+const LOCAL_ONLY_EVENTS: ReadonlySet<SessionEvent["type"]> = new Set<SessionEvent["type"]>([
+  "login-failed",
+  "session-expiring",
+]);
+
 /** Logins, failed logins, logouts, every ending and service message changes go to the audit log. */
 const AUDITED: ReadonlySet<SessionEvent["type"]> = new Set<SessionEvent["type"]>([
   "login",
   "login-failed",
+  "login-throttled",
+  "user-locked-out",
   "logout",
   "message-updated",
   ...END_REASONS,
 ]);
+
+/** Why an attempt was held back, as the audit log says it. */
+function throttleDetail(notice: ThrottleNotice): string {
+  const retry = `retry after ${notice.retryAfterSeconds} s`;
+  if (notice.heldBy === "concurrency") return `Too many concurrent attempts from the address; ${retry}.`;
+  return `Held back after ${notice.failures} failures of the ${notice.heldBy}; ${retry}.`;
+}
 
 export function createEngine(options: EngineOptions): Engine {
   const backing = options.store;
@@ -157,7 +202,13 @@ export function createEngine(options: EngineOptions): Engine {
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.limits };
   // Hashing waits its turn behind `hashConcurrency` others (0, left unresolved by a server: unbounded).
   const baseHasher = options.hasher ?? createArgon2Hasher();
-  const hasher = limits.hashConcurrency > 0 ? createHashQueue(baseHasher, limits.hashConcurrency) : baseHasher;
+  const hasher =
+    limits.hashConcurrency > 0
+      ? createHashQueue(baseHasher, limits.hashConcurrency, {
+          now: () => clock.now(),
+          onWaited: options.observe?.hashWaited,
+        })
+      : baseHasher;
   const nodeId = options.nodeId ?? "main";
   const ports = options.ports ?? {};
   const log = options.log ?? noopLogger;
@@ -177,6 +228,11 @@ export function createEngine(options: EngineOptions): Engine {
   const store = withSessionCache(backing, cache, clock);
   const directory = createDirectoryCache(store, clock);
   const openConnections = new Set<string>();
+  /** Sessions push channels watch here, with how many watch each; and watchers by channel, for metrics. */
+  const watched = new Map<string, number>();
+  const watcherCounts = new Map<string, number>();
+  /** Per watched session, the idle deadline it was last warned of (`session-expiring`), so once each. */
+  const warnedDeadlines = new Map<string, number>();
   let decoy: Promise<string> | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -187,25 +243,71 @@ export function createEngine(options: EngineOptions): Engine {
   let refreshTimer: NodeJS.Timeout | undefined;
   let refreshing = false;
 
+  const auditNames = createAuditNames(store);
+  const throttleSettings: ThrottleSettings = { ...DEFAULT_THROTTLE_SETTINGS, ...options.throttle };
+  const throttle = createLoginThrottle({
+    store,
+    clock,
+    settings: throttleSettings,
+    // The typed name as a keyed digest: it may be a password typed into the wrong field.
+    userKey: async (realm, typedName) => `user:${realm}:${await auditNames.digest(typedName.toLowerCase())}`,
+    onThrottled: (notice) => {
+      // A user that exists is named as it is, as in any failed login; other names only as digests.
+      void store
+        .getUser(notice.realm, notice.typedName)
+        .catch(() => null)
+        .then((user) =>
+          emit("login-throttled", null, {
+            realm: notice.realm,
+            userName: user ? user.name : null,
+            ...(user ? {} : { unknownUserName: notice.typedName }),
+            ipAddress: notice.address,
+            detail: throttleDetail(notice),
+          }),
+        );
+    },
+  });
+
   if (options.audit !== false) {
     events.subscribe((event) => {
       // A relayed event is in the audit log already, written by the node that emitted it.
       if (!AUDITED.has(event.type) || event.remote) return;
-      store
-        .appendAudit({
-          at: event.at,
-          type: event.type,
-          realm: event.realm,
-          userName: event.userName,
-          sessionKey: event.sessionKey,
-          actor: event.actor,
-          ipAddress: event.ipAddress,
-          protocol: event.protocol,
-          detail: event.detail,
-        })
-        .catch((error: unknown) => log.error({ err: error }, "Could not write the audit log"));
+      const entry = {
+        at: event.at,
+        type: event.type,
+        realm: event.realm,
+        userName: event.userName,
+        sessionKey: event.sessionKey,
+        actor: event.actor,
+        ipAddress: event.ipAddress,
+        protocol: event.protocol,
+        detail: event.detail,
+      };
+      // A name no user has may be a mistyped password: only its keyed digest is written.
+      const unknown = event.unknownUserName;
+      const written =
+        unknown === undefined
+          ? store.appendAudit(entry)
+          : auditNames.digest(unknown).then((userName) => store.appendAudit({ ...entry, userName }));
+      written.catch((error: unknown) => log.error({ err: error }, "Could not write the audit log"));
     });
   }
+
+  // Outbox writes a call causes are waited for before it answers (`run`), so that an answered
+  // request's events survive a crash; those of the sweeper and of relayed events are not waited for.
+  const outbox = options.outbox;
+  const outboxWrites = new Set<Promise<void>>();
+  function toOutbox(write: Promise<void>): void {
+    const tracked: Promise<void> = write
+      .catch((error: unknown) => log.error({ err: error }, "Could not write to the webhook outbox"))
+      .finally(() => outboxWrites.delete(tracked));
+    outboxWrites.add(tracked);
+  }
+  /** Waits for every outbox write started so far, those of the calling operation among them. */
+  async function outboxWritten(): Promise<void> {
+    await Promise.all(outboxWrites);
+  }
+  if (outbox) events.subscribe((event) => toOutbox(outbox.recordEvent(event)));
 
   // Several nodes on one store: a lease, and hints to and from the others (cluster-link.ts).
   const link = backing.cluster
@@ -234,8 +336,9 @@ export function createEngine(options: EngineOptions): Engine {
     : undefined;
   if (link) {
     events.subscribe((event) => {
-      // A failed login changes nothing another node holds; everything else may (caches, push channels).
-      if (!event.remote && event.type !== "login-failed") link.publish(event);
+      // A failed login changes nothing another node holds, and an expiry warning is for this node's own
+      // push channels (each node warns its own); everything else may matter there (caches, channels).
+      if (!event.remote && !LOCAL_ONLY_EVENTS.has(event.type)) link.publish(event);
     });
   }
 
@@ -267,6 +370,30 @@ export function createEngine(options: EngineOptions): Engine {
       detail: null,
       ...extra,
     });
+  }
+
+  /** Writes a directory change to the audit log (see `OpContext.audit`). */
+  async function auditChange(caller: Caller, kind: DirectoryChange, about: DirectoryAudit): Promise<void> {
+    if (outbox) {
+      const notice = { at: clock.now(), change: kind, realm: about.realm, actor: actorOf(caller) };
+      toOutbox(outbox.recordChange({ ...notice, userName: about.userName ?? null, detail: about.detail ?? null }));
+    }
+    if (options.audit === false) return;
+    try {
+      await store.appendAudit({
+        at: clock.now(),
+        type: kind,
+        realm: about.realm,
+        userName: about.userName ?? null,
+        sessionKey: null,
+        actor: actorOf(caller),
+        ipAddress: caller.context.ipAddress ?? null,
+        protocol: caller.context.protocol,
+        detail: about.detail ?? null,
+      });
+    } catch (error) {
+      log.error({ err: error }, "Could not write the audit log");
+    }
   }
 
   async function endSession(key: string, reason: EndReason, detail?: string, actor?: string | null): Promise<boolean> {
@@ -427,6 +554,7 @@ export function createEngine(options: EngineOptions): Engine {
       clock,
       limits,
       hasher,
+      throttle,
       events,
       nodeId,
       caller,
@@ -458,6 +586,7 @@ export function createEngine(options: EngineOptions): Engine {
         activity.recordUserActive(session, clock.now());
       },
       emit,
+      audit: (kind, about) => auditChange(caller, kind, about),
       decoyHash() {
         decoy ??= createDecoyHash(hasher);
         return decoy;
@@ -484,7 +613,12 @@ export function createEngine(options: EngineOptions): Engine {
     if (op.privilege) requirePrivilege(caller.privileges, op.privilege);
     checkServiceTicketUse(caller, op.serviceTicket === true);
     const parsed = op.parse(input);
-    const result = await op.run(context(caller), parsed);
+    let result: O;
+    try {
+      result = await op.run(context(caller), parsed);
+    } finally {
+      if (outboxWrites.size > 0) await outboxWritten();
+    }
     if (op.name.startsWith("directory.")) {
       directory.clear();
       link?.publishDirectoryChange();
@@ -510,6 +644,7 @@ export function createEngine(options: EngineOptions): Engine {
    * counts a call twice or not at all.
    */
   async function writeActivity(deltas: ActivityDelta[]): Promise<boolean> {
+    const began = clock.now();
     for (let start = 0; start < deltas.length; start += FLUSH_BATCH) {
       const batch = deltas.slice(start, start + FLUSH_BATCH);
       try {
@@ -525,6 +660,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (start + FLUSH_BATCH < deltas.length) await new Promise((resolve) => setImmediate(resolve));
     }
     activityWrites += 1;
+    options.observe?.activityWritten?.(deltas.length, clock.now() - began);
     return true;
   }
 
@@ -586,7 +722,28 @@ export function createEngine(options: EngineOptions): Engine {
       }
     }
     await store.deleteExpiredTickets(now);
+    await store.pruneLoginFailures(now - throttleSettings.forgetAfterSeconds * 1000);
+    await warnOfExpiry(now);
     return removed;
+  }
+
+  /**
+   * Warns the push channels of each watched session whose idle deadline is near (`session-expiring`),
+   * once per deadline: activity moves the deadline, and a later approach is warned again. Only watched
+   * sessions are read, and from the cache: the sessions with a channel to warn on.
+   */
+  async function warnOfExpiry(now: number): Promise<void> {
+    if (limits.expiryWarningSeconds === 0) return;
+    for (const key of watched.keys()) {
+      const stored = await store.getSessionByKey(key);
+      if (!stored || stored.idleTimeoutMs === null || stored.idleTimeoutMs === 0) continue;
+      const session = activity.merge(stored);
+      const deadline = session.lastActiveAt + (session.idleTimeoutMs ?? 0);
+      const lead = Math.min(limits.expiryWarningSeconds * 1000, (session.idleTimeoutMs ?? 0) / 10);
+      if (now < deadline - lead || now >= deadline || warnedDeadlines.get(key) === deadline) continue;
+      warnedDeadlines.set(key, deadline);
+      emit("session-expiring", session, { deadline });
+    }
   }
 
   function sweep(): Promise<number> {
@@ -631,10 +788,32 @@ export function createEngine(options: EngineOptions): Engine {
       cache.dropAll();
     },
     stats() {
-      return { activityBuffered: activity.size, activityRowsWritten, activityWrites, cache: cache.stats() };
+      return {
+        activityBuffered: activity.size,
+        activityRowsWritten,
+        activityWrites,
+        cache: cache.stats(),
+        watchers: Object.fromEntries(watcherCounts),
+        hints: link ? link.hintCounts() : null,
+      };
     },
-    watchSession(key) {
-      return link ? link.watch(key) : () => {};
+    watchSession(key, channel = "other") {
+      const unwatchLink = link ? link.watch(key) : () => {};
+      watched.set(key, (watched.get(key) ?? 0) + 1);
+      watcherCounts.set(channel, (watcherCounts.get(channel) ?? 0) + 1);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        unwatchLink();
+        const left = (watched.get(key) ?? 1) - 1;
+        if (left > 0) watched.set(key, left);
+        else {
+          watched.delete(key);
+          warnedDeadlines.delete(key);
+        }
+        watcherCounts.set(channel, (watcherCounts.get(channel) ?? 1) - 1);
+      };
     },
     nodeState() {
       return link ? link.state : "alone";
@@ -662,6 +841,7 @@ export function createEngine(options: EngineOptions): Engine {
       await sweeping?.catch(() => {});
       await flush(true);
       await endBound(bindingPrefix("server", nodeId), "disposed");
+      await outboxWritten();
       await link?.stop();
     },
   };

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   NOT_AUTHENTICATED: { id: 1101, message: "No valid session: log in first." },
   NO_PERMISSION: { id: 1102, message: "Permission to perform this operation was denied." },
   INVALID_LOCALE: { id: 1103, message: "The locale is not supported by this realm." },
+  LOGIN_THROTTLED: { id: 1104, message: "Too many failed logins: try again later." },
   NOT_FOUND: { id: 1200, message: "The object was not found." },
   ALREADY_EXISTS: { id: 1201, message: "The object already exists." },
   INVALID_REQUEST: { id: 1202, message: "The request is not allowed in this state or from this caller." },
@@ -55,6 +56,10 @@ export const ERROR_REASONS = {
   "node-id-taken": { code: "ALREADY_EXISTS", means: "A live node holds this node id." },
   "logged-in-elsewhere": { code: "INVALID_REQUEST", means: "A logged-in session cannot log in to another realm." },
   "service-ticket": { code: "INVALID_REQUEST", means: "A service ticket may only read." },
+  "session-of-another-door": {
+    code: "INVALID_REQUEST",
+    means: "An anonymous session made by another front door cannot be logged in through one that keeps its id.",
+  },
   fenced: { code: "STORE_UNAVAILABLE", means: "This node lost its lease on the shared store." },
   "clock-skew": { code: "STORE_UNAVAILABLE", means: "This node's clock is too far from the store's." },
 } as const satisfies Record<string, { code: ErrorCode; means: string }>;

@@ -22,10 +22,18 @@ export interface SessionEvent {
   /** Human-readable detail, never containing secrets. */
   detail: string | null;
   /**
+   * A failed login's user name when no user has it (`userName` is null then). It may be a password
+   * typed into the wrong field: the audit log records only a keyed digest of it (`audit-names.ts`),
+   * and nothing may log or store it as it is.
+   */
+  unknownUserName?: string;
+  /**
    * True when another node emitted it and this node only relays it (a shared store's hint): it is
    * already in the audit log and must not be announced again.
    */
   remote?: boolean;
+  /** For `session-expiring`: the idle deadline, epoch ms. */
+  deadline?: number;
 }
 
 export type EventListener = (event: SessionEvent) => void;

@@ -7,10 +7,11 @@
 
 import { SessionError } from "./errors.ts";
 
-const LOCALE = /^[a-z]{2}(_[A-Z]{2})?$/;
+/** A locale as `ll` or `ll_CC`. */
+export const WELL_FORMED_LOCALE = /^[a-z]{2}(_[A-Z]{2})?$/;
 
 export function isWellFormedLocale(value: unknown): value is string {
-  return typeof value === "string" && LOCALE.test(value);
+  return typeof value === "string" && WELL_FORMED_LOCALE.test(value);
 }
 
 /** Whether a realm listing `supported` accepts the locale: it or its language is listed. */

@@ -11,10 +11,12 @@
 import type { Clock } from "./clock.ts";
 import type { SessionLimits } from "./config.ts";
 import type { EventBus, SessionEvent } from "./events.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
 import type { PasswordHasher } from "./password.ts";
 import type { Privilege } from "./privileges.ts";
+import { parseInput, type Static, type TSchema } from "./schema.ts";
 import type { SessionCap, SessionFilter, SessionPage, SessionPatch, Store } from "./store/index.ts";
-import type { Binding, EndReason, Protocol, Realm, SessionRecord, User } from "./types.ts";
+import type { Binding, DirectoryChange, EndReason, Protocol, Realm, SessionRecord, User } from "./types.ts";
 
 /** Facts a front door knows about the caller of one request. */
 export interface CallContext {
@@ -113,6 +115,14 @@ export type OpStore = Omit<
   | "close"
 >;
 
+/** What a directory change is about, for its audit entry; the engine adds when, who and from where. */
+export interface DirectoryAudit {
+  realm: string;
+  userName?: string | null;
+  /** What changed, in words; never a password, a hash or a ticket. */
+  detail?: string | null;
+}
+
 /** What operations work with. Created by the engine for each call. */
 export interface OpContext {
   readonly store: OpStore;
@@ -121,6 +131,8 @@ export interface OpContext {
   readonly clock: Clock;
   readonly limits: SessionLimits;
   readonly hasher: PasswordHasher;
+  /** The brute-force throttle every password check goes through (`ops/_login-attempt.ts`). */
+  readonly throttle: LoginThrottle;
   readonly events: EventBus;
   readonly nodeId: string;
   readonly caller: Caller;
@@ -140,6 +152,11 @@ export interface OpContext {
   recordUserActivity(session: SessionRecord): void;
   /** Emits an event about a session (or about none). */
   emit(type: SessionEvent["type"], session: SessionRecord | null, extra?: Partial<SessionEvent>): void;
+  /**
+   * Records a change to the directory in the audit log, with the caller as its actor. Resolves once
+   * written and never rejects: the change is made already, so a failed write is logged, not thrown.
+   */
+  audit(kind: DirectoryChange, about: DirectoryAudit): Promise<void>;
   /** A password hash to verify against when the user is unknown, so timing reveals nothing. */
   decoyHash(): Promise<string>;
 }
@@ -155,7 +172,8 @@ export interface EnginePorts {
   removeLocalTicket?: (userName: string, ticket: string) => Promise<void>;
 }
 
-export interface Operation<I, O> {
+/** What every operation says about itself, whatever its input. */
+interface OperationTraits {
   readonly name: string;
   /**
    * "none": callable without a session (an unknown secret counts as none); "session": needs a live
@@ -169,12 +187,42 @@ export interface Operation<I, O> {
    * operation refuses such a caller (`INVALID_REQUEST`): a ticket must not turn into a session.
    */
   readonly serviceTicket?: boolean;
-  /** Checks untrusted input; throws `INVALID_ARGUMENT`. */
+}
+
+export interface Operation<I, O> extends OperationTraits {
+  /**
+   * The input, declared once as a JSON Schema: the JSON API's route schemas, the OpenAPI document and
+   * the configuration readers are made from it (see `schema.ts`).
+   */
+  readonly input: TSchema;
+  /** Checks untrusted input against `input` and `refine`; throws `INVALID_ARGUMENT`. */
   parse(raw: unknown): I;
   run(ctx: OpContext, input: I): Promise<O>;
 }
 
-/** Helps TypeScript infer an operation's input and output types from its `parse` and `run`. */
-export function defineOperation<I, O>(op: Operation<I, O>): Operation<I, O> {
-  return op;
+/** An operation as written in `ops/`: its schema, what a schema cannot say (`refine`), and its work. */
+interface OperationSpec<S extends TSchema, I, O> extends OperationTraits {
+  readonly input: S;
+  /**
+   * Rules a schema cannot state (one of two fields, defaults, normalising case), applied to the input
+   * once it matches the schema. Throws `INVALID_ARGUMENT` through `invalid` from `validate.ts`.
+   */
+  refine?(input: Static<S>): I;
+  run(ctx: OpContext, input: I): Promise<O>;
+}
+
+/** Makes an operation from its spec: its `parse` is the schema's reader followed by `refine`. */
+export function defineOperation<S extends TSchema, O>(
+  spec: OperationSpec<S, Static<S>, O> & { refine?: undefined },
+): Operation<Static<S>, O>;
+export function defineOperation<S extends TSchema, I, O>(
+  spec: OperationSpec<S, I, O> & { refine(input: Static<S>): I },
+): Operation<I, O>;
+export function defineOperation<S extends TSchema, I, O>(spec: OperationSpec<S, I, O>): Operation<I, O> {
+  const { refine } = spec;
+  const schema = spec.input;
+  return {
+    ...spec,
+    parse: refine ? (raw) => refine(parseInput(schema, raw)) : (raw) => parseInput(schema, raw) as unknown as I,
+  };
 }

@@ -11,9 +11,10 @@ import { type Algorithm, hash, verify } from "@node-rs/argon2";
 const ARGON2ID = 2 as Algorithm;
 
 export interface PasswordHasher {
-  hash(password: string): Promise<string>;
+  /** `owner` (a client address) lets a queue take turns fairly between those waiting. */
+  hash(password: string, owner?: string): Promise<string>;
   /** False for a wrong password or an unreadable hash; never throws for those. */
-  verify(passwordHash: string, password: string): Promise<boolean>;
+  verify(passwordHash: string, password: string, owner?: string): Promise<boolean>;
 }
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */

@@ -1,8 +1,11 @@
 /**
- * Privileges, named as vSphere names them, plus our own `Directory.Manage`.
+ * Privileges, named as vSphere names them, plus our own `Directory.Manage` and `Audit.Read`.
  *
  * `System.Anonymous` is held by every caller, `System.View` by every logged-in user; the others are
  * granted to users directly or through their groups. A user's privileges are the union of both.
+ *
+ * Reading the audit log needs `Audit.Read`, not `System.Read`: the log tells who logged in from where
+ * and who failed to, which is more than the read-only monitoring `System.Read` is granted for.
  *
  * @module
  */
@@ -18,6 +21,7 @@ export const PRIVILEGES = [
   "Sessions.GlobalMessage",
   "Sessions.ImpersonateUser",
   "Directory.Manage",
+  "Audit.Read",
 ] as const;
 
 export type Privilege = (typeof PRIVILEGES)[number];

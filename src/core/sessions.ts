@@ -6,54 +6,68 @@
  */
 
 import { SessionError } from "./errors.ts";
+import { MAX_REALM_NAME_LENGTH } from "./fields.ts";
 import { isSupportedLocale } from "./locale.ts";
 import type { BindingRequest, OpContext } from "./operation.ts";
+import { choiceOf, type Static, Type } from "./schema.ts";
 import { digestSecret, generateSecret, newSessionKey, type SecretFormat } from "./secrets.ts";
 import type { SessionCap, SessionPatch } from "./store/index.ts";
 import type { ClientInfo, Realm, SessionRecord } from "./types.ts";
-import { GUID_PATTERN, type Input, invalid, oneOf, optionalInteger, optionalString } from "./validate.ts";
+import { GUID_PATTERN } from "./validate.ts";
 
-export const SECRET_FORMATS: readonly SecretFormat[] = ["base64url", "uuid", "hex40", "hex32", "agent"];
-export const BINDING_REQUESTS: readonly BindingRequest[] = ["none", "connection", "server"];
+export const SECRET_FORMATS = [
+  "base64url",
+  "uuid",
+  "hex40",
+  "hex32",
+  "agent",
+] as const satisfies readonly SecretFormat[];
+export const BINDING_REQUESTS = ["none", "connection", "server"] as const satisfies readonly BindingRequest[];
 
-/** The input fields of `NewSessionOptions`, for operations that list the fields they accept. */
-export const NEW_SESSION_FIELDS = ["realm", "realmId", "idleTimeoutSeconds", "binding", "secretFormat", "client"];
+/**
+ * The longest idle timeout a client may choose for its session, 366 days. Front doors that take it
+ * in other units (the Agent's `expiration` seconds, AstroGrid's minutes) derive their bound from this.
+ */
+export const MAX_CHOSEN_IDLE_SECONDS = 366 * 24 * 3600;
 
+/** How a client describes itself; what the server sees itself (address, user agent) it records itself. */
+export const ClientInput = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 128 })),
+    version: Type.Optional(Type.String({ maxLength: 64 })),
+    ipAddress: Type.Optional(
+      Type.String({ maxLength: 64, description: "Ignored: the server records the address it sees." }),
+    ),
+    userAgent: Type.Optional(
+      Type.String({ maxLength: 256, description: "Ignored: the server records the header it gets." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The input fields every session-creating operation accepts (`NewSessionOptions`). */
+export const NEW_SESSION_INPUT = {
+  realm: Type.Optional(
+    Type.String({ maxLength: MAX_REALM_NAME_LENGTH, description: "The realm (default: the default realm)" }),
+  ),
+  realmId: Type.Optional(
+    Type.String({ pattern: GUID_PATTERN.source, description: "The realm by GUID instead of by name" }),
+  ),
+  idleTimeoutSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_CHOSEN_IDLE_SECONDS,
+      description: "Idle timeout instead of the realm's, cut to the realm's `maxIdleTimeoutSeconds`",
+    }),
+  ),
+  binding: Type.Optional(choiceOf(BINDING_REQUESTS)),
+  secretFormat: Type.Optional(choiceOf(SECRET_FORMATS)),
+  client: Type.Optional(ClientInput),
+};
+
+const NewSessionSchema = Type.Object(NEW_SESSION_INPUT);
 /** Options every session-creating operation accepts. */
-export interface NewSessionOptions {
-  realm?: string | undefined;
-  /** The realm by GUID instead of by name (the Agent names realms so). */
-  realmId?: string | undefined;
-  /** Idle timeout in seconds instead of the realm's (Agent `expiration`, AstroGrid minutes × 60). */
-  idleTimeoutSeconds?: number | undefined;
-  binding?: BindingRequest | undefined;
-  secretFormat?: SecretFormat | undefined;
-  client?: ClientInfo | undefined;
-}
-
-/** Reads the options of `NewSessionOptions` from untrusted input. */
-export function parseNewSessionOptions(input: Input): NewSessionOptions {
-  return {
-    realm: optionalString(input, "realm", { max: 63 }),
-    realmId: optionalString(input, "realmId", { pattern: GUID_PATTERN }),
-    idleTimeoutSeconds: optionalInteger(input, "idleTimeoutSeconds", { min: 1, max: 366 * 24 * 3600 }),
-    binding: oneOf(input, "binding", BINDING_REQUESTS),
-    secretFormat: oneOf(input, "secretFormat", SECRET_FORMATS),
-    client: parseClient(input.client),
-  };
-}
-
-export function parseClient(value: unknown): ClientInfo | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "object" || Array.isArray(value)) throw invalid("client", "must be an object");
-  const raw = value as Input;
-  const client: ClientInfo = {};
-  const name = optionalString(raw, "name", { max: 128 });
-  const version = optionalString(raw, "version", { max: 64 });
-  if (name !== undefined) client.name = name;
-  if (version !== undefined) client.version = version;
-  return client;
-}
+export type NewSessionOptions = Static<typeof NewSessionSchema>;
 
 /** A new session record for the caller and its secret. It is not stored yet. */
 export async function buildSession(
@@ -67,7 +81,9 @@ export async function buildSession(
   const idleSeconds = chosenIdleSeconds(realm, options.idleTimeoutSeconds);
   const secret = generateSecret(options.secretFormat ?? "base64url");
   const locale = user?.locale ?? realm.defaultLocale;
-  const client: ClientInfo = { ...options.client };
+  const client: ClientInfo = {};
+  if (options.client?.name !== undefined) client.name = options.client.name;
+  if (options.client?.version !== undefined) client.version = options.client.version;
   const context = ctx.caller.context;
   if (context.ipAddress !== undefined) client.ipAddress = context.ipAddress;
   if (context.userAgent !== undefined) client.userAgent = context.userAgent.slice(0, 256);

@@ -10,9 +10,18 @@
 import type { Privilege } from "./privileges.ts";
 
 /** The wire protocol (front door) that created a session or carries a call. */
-export type Protocol = "api" | "httpkom" | "astrogrid" | "agent" | "vsphere" | "cli" | "embedded";
+export type Protocol = "api" | "httpkom" | "astrogrid" | "agent" | "vsphere" | "cli" | "embedded" | "console";
 
-export const PROTOCOLS: readonly Protocol[] = ["api", "httpkom", "astrogrid", "agent", "vsphere", "cli", "embedded"];
+export const PROTOCOLS: readonly Protocol[] = [
+  "api",
+  "httpkom",
+  "astrogrid",
+  "agent",
+  "vsphere",
+  "cli",
+  "embedded",
+  "console",
+];
 
 /** What happens when a user logs in while already holding `maxSessionsPerUser` sessions. */
 export type SessionCapPolicy = "deny" | "evict-oldest";
@@ -41,6 +50,12 @@ export interface Realm {
   maxSessionsPolicy: SessionCapPolicy;
   /** Whether anonymous callers may create users in this realm (httpkom `POST /persons/`). */
   allowSelfRegistration: boolean;
+  /**
+   * Failed logins after which a user of this realm is disabled until an operator enables it again,
+   * or null (the default) for none: a stranger who knows a user's name could lock the user out, so a
+   * realm must choose it (see `login-throttle.ts`).
+   */
+  lockoutAfterFailures: number | null;
 }
 
 export const DEFAULT_REALM_ID = "00000000-0000-0000-0000-000000000000";
@@ -142,19 +157,54 @@ export interface TicketRecord {
 }
 
 /** Why a session ended, or what else happened to it. */
-export type EventType =
-  | "created"
-  | "login"
-  | "login-failed"
-  | "logout"
-  | "terminated"
-  | "expired-idle"
-  | "expired-absolute"
-  | "connection-closed"
-  | "disposed"
-  | "evicted"
-  | "message-updated"
-  | "locale-changed";
+export const EVENT_TYPES = [
+  "created",
+  "login",
+  "login-failed",
+  "login-throttled",
+  "user-locked-out",
+  "logout",
+  "terminated",
+  "expired-idle",
+  "expired-absolute",
+  "connection-closed",
+  "disposed",
+  "evicted",
+  "message-updated",
+  "locale-changed",
+  "session-expiring",
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Changes to the directory, which the audit log records next to session events: who made them is the
+ * entry's `actor`. A password or ticket never appears in an entry, only that it changed or was issued.
+ */
+export const DIRECTORY_CHANGES = [
+  "realm-created",
+  "realm-updated",
+  "realm-deleted",
+  "user-created",
+  "user-updated",
+  "user-disabled",
+  "user-enabled",
+  "user-deleted",
+  "password-changed",
+  "login-ticket-issued",
+  "group-created",
+  "group-updated",
+  "group-deleted",
+  // Not a change, but an operator reading a session's private state is audited the same way.
+  "attributes-revealed",
+] as const;
+
+export type DirectoryChange = (typeof DIRECTORY_CHANGES)[number];
+
+/** What an audit entry records: a session event or a directory change. */
+export type AuditKind = EventType | DirectoryChange;
+
+export const AUDIT_KINDS: readonly AuditKind[] = [...EVENT_TYPES, ...DIRECTORY_CHANGES];
 
 export type EndReason = Extract<
   EventType,
@@ -165,7 +215,7 @@ export interface AuditEntry {
   /** Assigned by the store; ignored on append. */
   id?: number;
   at: number;
-  type: EventType;
+  type: AuditKind;
   realm: string | null;
   userName: string | null;
   sessionKey: string | null;

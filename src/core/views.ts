@@ -5,7 +5,7 @@
  */
 
 import { deadlineOf } from "./session.ts";
-import type { ClientInfo, Protocol, SessionRecord, User } from "./types.ts";
+import type { AuditEntry, AuditKind, ClientInfo, Protocol, Realm, SessionRecord, User } from "./types.ts";
 
 export interface SessionView {
   key: string;
@@ -75,5 +75,44 @@ export function userView(user: User): UserView {
     privileges: [...user.privileges],
     disabled: user.disabled,
     createdAt: user.createdAt,
+  };
+}
+
+/** A realm as operators see it: its settings, and whether it is the default realm. */
+export type RealmView = Realm & {
+  /** The realm of logins that name none; it cannot be deleted. */
+  isDefault: boolean;
+};
+
+export function realmView(realm: Realm, defaultRealmName: string): RealmView {
+  return { ...realm, supportedLocales: [...realm.supportedLocales], isDefault: realm.name === defaultRealmName };
+}
+
+/** An audit log entry as readers see it: `kind` is the entry's type, the name its filter goes by. */
+export interface AuditEntryView {
+  id: number;
+  at: number;
+  kind: AuditKind;
+  realm: string | null;
+  userName: string | null;
+  sessionKey: string | null;
+  actor: string | null;
+  ipAddress: string | null;
+  protocol: Protocol | null;
+  detail: string | null;
+}
+
+export function auditEntryView(entry: AuditEntry): AuditEntryView {
+  return {
+    id: entry.id ?? 0,
+    at: entry.at,
+    kind: entry.type,
+    realm: entry.realm,
+    userName: entry.userName,
+    sessionKey: entry.sessionKey,
+    actor: entry.actor,
+    ipAddress: entry.ipAddress,
+    protocol: entry.protocol,
+    detail: entry.detail,
   };
 }

@@ -9,6 +9,7 @@
 import { agentDoor } from "./agent/door.ts";
 import { apiDoor } from "./api/door.ts";
 import { astrogridDoor } from "./astrogrid/door.ts";
+import { consoleDoor } from "./console/door.ts";
 import { httpkomDoor } from "./httpkom/door.ts";
 import { type RegisteredDoor, registerDoor } from "./kit/front-door.ts";
 import { vsphereDoor } from "./vsphere/door.ts";
@@ -19,4 +20,5 @@ export const FRONT_DOORS: readonly RegisteredDoor[] = [
   registerDoor(vsphereDoor),
   registerDoor(astrogridDoor),
   registerDoor(agentDoor),
+  registerDoor(consoleDoor),
 ];

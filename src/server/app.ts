@@ -7,11 +7,11 @@
  */
 
 import { readFileSync } from "node:fs";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { availableParallelism } from "node:os";
 import Fastify, { type FastifyInstance, LogController } from "fastify";
-import type { Clock } from "../core/clock.ts";
+import { type Clock, systemClock } from "../core/clock.ts";
 import type { Config } from "../core/config.ts";
 import { createEngine, type Engine } from "../core/engine.ts";
 import { SessionError } from "../core/errors.ts";
@@ -20,9 +20,13 @@ import type { Store } from "../core/store/index.ts";
 import { sendError } from "../protocols/api/plugin.ts";
 import { FRONT_DOORS } from "../protocols/doors.ts";
 import type { DoorContext, FastPath, Listener, StartedDoor } from "../protocols/kit/front-door.ts";
+import { admitConnections, answerClientError, type HttpAdmission, httpServerTimeouts } from "./http-admission.ts";
 import { createLocalTicketFiles } from "./local-tickets.ts";
+import { answerScrape, listenForScrapes } from "./metrics/endpoint.ts";
+import { createServerMetrics, type ServerMetrics } from "./metrics/server-metrics.ts";
 import { type ProvisionResult, provision } from "./provision.ts";
 import { openConfiguredStore } from "./store-from-config.ts";
+import { createWebhookSender, type WebhookSender } from "./webhook-sender.ts";
 
 /** Paths pino must never write: secrets in headers and bodies. */
 export const REDACTED_PATHS = [
@@ -65,6 +69,10 @@ export { openConfiguredStore, resolveDataPath } from "./store-from-config.ts";
 export interface App {
   readonly config: Config;
   readonly engine: Engine;
+  /** The server's metrics, when `metrics.enabled` (`GET /metrics`). */
+  readonly metrics: ServerMetrics | undefined;
+  /** The webhook outbox and its sender; `webhooks.stats()` counts its backlog and deliveries. */
+  readonly webhooks: WebhookSender;
   readonly http: FastifyInstance;
   /** What start-up provisioning did (set once `start()` resolved). */
   provisioned: ProvisionResult | undefined;
@@ -79,18 +87,30 @@ export interface App {
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
   // Checked before anything is opened: a bad setting stops the start with a message naming it.
   const doors = FRONT_DOORS.map((door) => door.prepare(config)).filter((door) => door !== undefined);
-  const store = options.store ?? (await openConfiguredStore(config));
+  const metrics = config.metrics.enabled ? createServerMetrics() : undefined;
+  const openedStore = options.store ?? (await openConfiguredStore(config));
+  const store = metrics ? metrics.timed(openedStore) : openedStore;
   const tls = config.http.tls;
   // Filled once the doors are registered: a door's fast path answers before Fastify sees a request.
   const fastPaths: FastPath[] = [];
   const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+    // Connections over the limits get their first request answered 429 here, before anything else.
+    let admission: HttpAdmission | undefined;
     const listener = (req: IncomingMessage, res: ServerResponse) => {
+      if (admission?.refused(req, res)) return;
+      if (metrics && config.metrics.port === null && answerScrape(metrics, config.metrics, req, res)) return;
       for (const fastPath of fastPaths) if (fastPath(req, res)) return;
       handler(req, res);
     };
-    return tls
-      ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, listener)
-      : createHttpServer(listener);
+    const timeouts = httpServerTimeouts(config.http);
+    const server = tls
+      ? createHttpsServer({ ...timeouts, cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, listener)
+      : createHttpServer(timeouts, listener);
+    admission = admitConnections(server, config.http, {
+      tls: tls !== null,
+      warn: (object, message) => http.log.warn(object, message),
+    });
+    return server;
   };
   const http = Fastify({
     serverFactory: serve,
@@ -102,6 +122,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Per-request log lines would cost more than a who-am-i itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.http.bodyLimitBytes,
+    // Requests that time out or are not HTTP at all are answered in the JSON API's error form too.
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, config.http),
     // No type coercion: a number where text belongs is refused, not converted. Query strings, which
     // are always text, are declared as text and converted by the routes.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
@@ -117,16 +139,31 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
   }) as unknown as FastifyInstance;
 
-  const engine = createEngine({
+  // The engine writes webhook events into the store's outbox; the sender delivers them from there.
+  const webhooks = createWebhookSender({
+    store,
+    clock: options.clock ?? systemClock,
+    settings: config.webhooks,
+    nodeId: config.nodeId,
+    log: http.log,
+  });
+  const coreEngine = createEngine({
     store,
     nodeId: config.nodeId,
     limits: { ...config.sessions, hashConcurrency: hashConcurrencyOf(config) },
     cluster: config.cluster,
+    throttle: config.loginThrottle,
+    ...(metrics ? { observe: metrics.observer } : {}),
+    ...(config.webhooks.endpoints.length > 0 ? { outbox: webhooks.outbox } : {}),
     log: http.log,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
     ports: createLocalTicketFiles({ dataDir: config.dataDir, ttlMs: config.sessions.localTicketTtlSeconds * 1000 }),
   });
+
+  // Front doors (and embedders) get the engine counted and timed when metrics are on.
+  const engine = metrics ? metrics.attach(coreEngine) : coreEngine;
+  metrics?.watchWebhooks(() => webhooks.stats());
 
   // The server's own URL as clients reach it, for the URLs doors hand out (set once listening).
   let baseUrl = "";
@@ -148,7 +185,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       });
     }
     await store.getSetting("healthz");
-    return { status: "ok", store: store.driver, node: config.nodeId, nodeState: engine.nodeState() };
+    // The store's size, so that an operator sees it grow before `sessions.maxDatabaseBytes` refuses strangers.
+    const maxDatabaseBytes = config.sessions.maxDatabaseBytes > 0 ? config.sessions.maxDatabaseBytes : null;
+    return {
+      status: "ok",
+      store: store.driver,
+      node: config.nodeId,
+      nodeState: engine.nodeState(),
+      databaseBytes: await store.databaseBytes(),
+      maxDatabaseBytes,
+    };
   });
   for (const door of doors) {
     const fastPath = await door.http?.(http, doorContext);
@@ -157,10 +203,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   let started = false;
   let stopped: Promise<void> | undefined;
+  let metricsServer: Server | undefined;
   const running = new Map<string, StartedDoor>();
   const app: App = {
     config,
     engine,
+    metrics,
+    webhooks,
     http,
     provisioned: undefined,
     doors: running,
@@ -168,6 +217,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       app.provisioned = await provision(engine, config, options.adminPassword);
       await engine.start();
       started = true;
+      webhooks.start();
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address();
       const port = typeof address === "object" && address ? address.port : config.http.port;
@@ -175,6 +225,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       const scheme = tls ? "https" : "http";
       baseUrl = `${scheme}://${advertisedHost(config.http.host)}:${port}`;
       const listeners: Listener[] = [{ name: "http", url: `${scheme}://${host}:${port}` }];
+      if (metrics && config.metrics.port !== null) {
+        const own = await listenForScrapes(metrics, { ...config.metrics, port: config.metrics.port });
+        metricsServer = own.server;
+        listeners.push({ name: "metrics", url: own.url });
+      }
       for (const door of doors) {
         if (!door.start) continue;
         const done = await door.start(doorContext);
@@ -188,7 +243,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         // Doors stop before the engine: closing their connections ends the sessions bound to them.
         for (const door of [...running.values()].reverse()) await door.stop();
         await http.close();
+        metrics?.stop();
+        if (metricsServer) await new Promise((resolve) => metricsServer?.close(resolve));
         if (started) await engine.stop();
+        await webhooks.stop();
         await store.close();
       })();
       return stopped;

@@ -7,7 +7,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import type { Config } from "../core/config.ts";
+import { type Config, DEFAULT_MAX_IDLE_TIMEOUT_SECONDS } from "../core/config.ts";
 import type { Engine } from "../core/engine.ts";
 import type { CallContext } from "../core/operation.ts";
 import { putGroup, putRealm, putUser } from "../core/ops/index.ts";
@@ -28,7 +28,11 @@ export async function provision(engine: Engine, config: Config, adminPassword?: 
   return ensureAdmin(engine, adminPassword);
 }
 
-/** Creates or updates the realms, groups and users the configuration lists; the default realm always exists. */
+/**
+ * Creates or updates the realms, groups and users the configuration lists; the default realm always
+ * exists. A realm created without `maxIdleTimeoutSeconds` gets `DEFAULT_MAX_IDLE_TIMEOUT_SECONDS`; an
+ * existing one keeps what it has unless the configuration says otherwise.
+ */
 export async function provisionDirectory(engine: Engine, config: Config): Promise<void> {
   const realms = config.realms.length > 0 ? config.realms : [{ name: DEFAULT_REALM_NAME, users: [], groups: [] }];
   if (!realms.some((r) => r.name === DEFAULT_REALM_NAME || r.id === DEFAULT_REALM_ID)) {
@@ -37,8 +41,13 @@ export async function provisionDirectory(engine: Engine, config: Config): Promis
   }
   for (const realm of realms) {
     const { users, groups, ...settings } = realm;
+    if (settings.maxIdleTimeoutSeconds === undefined && !(await engine.store.getRealm(realm.name))) {
+      settings.maxIdleTimeoutSeconds = DEFAULT_MAX_IDLE_TIMEOUT_SECONDS;
+    }
     await engine.call(putRealm, LOCAL_ADMIN, { ...settings, mode: "upsert" });
-    for (const group of groups) await engine.call(putGroup, LOCAL_ADMIN, { ...group, realm: realm.name });
+    for (const group of groups) {
+      await engine.call(putGroup, LOCAL_ADMIN, { ...group, realm: realm.name, mode: "upsert" });
+    }
     for (const user of users) await engine.call(putUser, LOCAL_ADMIN, { ...user, realm: realm.name, mode: "upsert" });
   }
 }

@@ -6,24 +6,27 @@
  * @module
  */
 
-import { mkdirSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { Config } from "../core/config.ts";
 import type { Store } from "../core/store/index.ts";
 import { createStore } from "../store/index.ts";
 import { openPostgresStore } from "../store/postgres/index.ts";
+import { makeDataDirPrivate } from "./data-dir.ts";
 
 export function resolveDataPath(config: Config, path: string): string {
   return isAbsolute(path) ? path : join(config.dataDir, path);
 }
 
-/** The store the configuration names; a PostgreSQL store is migrated and reachable when this resolves. */
+/**
+ * The store the configuration names; a PostgreSQL store is migrated and reachable when this resolves.
+ * The data directory is made private first (created for SQLite, tightened when it exists).
+ */
 export async function openConfiguredStore(config: Config): Promise<Store> {
+  makeDataDirPrivate(config.dataDir, config.store.driver === "sqlite");
   switch (config.store.driver) {
     case "postgres":
       return openPostgresStore({ url: config.store.url ?? "", poolSize: config.store.poolSize, nodeId: config.nodeId });
     case "sqlite":
-      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
       return createStore({
         driver: "sqlite",
         path: resolveDataPath(config, config.store.path),

@@ -27,6 +27,10 @@
  * - **Attributes in their own table** with `ON DELETE CASCADE`, so deleting a session deletes its state.
  *   Each row keeps its UTF-8 size so the byte limit is one `sum()`.
  * - **Atomic takes** with `DELETE ... RETURNING` (SQLite 3.35+): one statement reads and deletes.
+ * - **Anonymous sessions by address.** A partial index on the client's address (`json_extract` of the
+ *   client JSON) of sessions without a user answers how many one address holds, for the engine's cap.
+ * - **Files only the owner can read** (`sqlite-files.ts`): the database is created 0600 before SQLite
+ *   opens it, so its `-wal` and `-shm` are too.
  * - **Checkpoints off the event loop.** A worker thread copies the write-ahead log back into the file
  *   every second (`sqlite-checkpointer.ts`), instead of SQLite doing it inside a write on the event loop.
  * - **Schema version** in `PRAGMA user_version`; `MIGRATIONS[i]` takes a file from version i to i + 1,
@@ -45,7 +49,9 @@ import { idleGraceTerms } from "../core/session.ts";
 import type {
   AttributeEntry,
   AttributeLimits,
+  AuditFilter,
   CappedWrite,
+  LoginFailureCount,
   PutAttributeResult,
   SessionCap,
   SessionFilter,
@@ -56,7 +62,7 @@ import type {
 import type {
   ActivityDelta,
   AuditEntry,
-  EventType,
+  AuditKind,
   Group,
   Protocol,
   Realm,
@@ -67,6 +73,8 @@ import type {
   User,
 } from "../core/types.ts";
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from "./sqlite-checkpointer.ts";
+import { makeDatabaseFilesPrivate } from "./sqlite-files.ts";
+import { SQLITE_OUTBOX_MIGRATION, sqliteOutbox } from "./sqlite-outbox.ts";
 
 export interface SqliteStoreOptions {
   /** File path, or `":memory:"` for a private in-memory database (no WAL then). */
@@ -88,7 +96,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The schema version this code reads and writes. */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 8;
 
 /** `MIGRATIONS[i]` upgrades a file at `user_version` i to i + 1. Index 0 creates the schema. */
 export const MIGRATIONS: readonly string[] = [
@@ -218,6 +226,37 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX sessions_user ON sessions (user_name, number);
   CREATE INDEX sessions_protocol ON sessions (protocol, number);
   `,
+  // 3 → 4: anonymous sessions by client address, for the cap on what one address may hold.
+  `
+  CREATE INDEX sessions_anonymous_address ON sessions (json_extract(client, '$.ipAddress')) WHERE user_name IS NULL;
+  `,
+  // 4 → 5: failed-login counts for the brute-force throttle, and the realm's opt-in lockout.
+  `
+  CREATE TABLE login_failures (
+    key             TEXT PRIMARY KEY,
+    failures        INTEGER NOT NULL,
+    last_failure_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX login_failures_last ON login_failures (last_failure_at);
+  ALTER TABLE realms ADD COLUMN lockout_after_failures INTEGER;
+  `,
+  // 5 → 6: an index for each shape of audit filter (realm, user, kind), each ending in the listing
+  // order, as the session filters have.
+  `
+  CREATE INDEX audit_realm ON audit (realm, id);
+  CREATE INDEX audit_realm_user ON audit (realm, user_name, id);
+  CREATE INDEX audit_realm_type ON audit (realm, type, id);
+  CREATE INDEX audit_user ON audit (user_name, id);
+  CREATE INDEX audit_type ON audit (type, id);
+  `,
+  // 6 → 7: the two audit filter shapes that name a user and a kind. Without these, a filter of one
+  // user's failed logins walked every failed login of everyone (or of the realm) to find theirs.
+  `
+  CREATE INDEX audit_user_type ON audit (user_name, type, id);
+  CREATE INDEX audit_realm_user_type ON audit (realm, user_name, type, id);
+  `,
+  // 7 → 8: the outbox of webhook deliveries (`sqlite-outbox.ts`).
+  SQLITE_OUTBOX_MIGRATION,
 ];
 
 // --- Rows as SQLite returns them -------------------------------------------------------------------
@@ -255,6 +294,13 @@ interface RealmRow {
   max_sessions_per_user: number | null;
   max_sessions_policy: string;
   allow_self_registration: number;
+  lockout_after_failures: number | null;
+}
+
+interface LoginFailureRow {
+  key: string;
+  failures: number;
+  last_failure_at: number;
 }
 
 interface UserRow {
@@ -364,7 +410,12 @@ function realmFromRow(row: RealmRow): Realm {
     maxSessionsPerUser: row.max_sessions_per_user,
     maxSessionsPolicy: row.max_sessions_policy as SessionCapPolicy,
     allowSelfRegistration: row.allow_self_registration !== 0,
+    lockoutAfterFailures: row.lockout_after_failures,
   };
+}
+
+function loginFailureFromRow(row: LoginFailureRow): LoginFailureCount {
+  return { key: row.key, failures: row.failures, lastFailureAt: row.last_failure_at };
 }
 
 function userFromRow(row: UserRow): User {
@@ -405,7 +456,7 @@ function auditFromRow(row: AuditRow): AuditEntry {
   return {
     id: row.id,
     at: row.at,
-    type: row.type as EventType,
+    type: row.type as AuditKind,
     realm: row.realm,
     userName: row.user_name,
     sessionKey: row.session_key,
@@ -454,6 +505,7 @@ function settle<T>(work: () => T): Promise<T> {
 }
 
 function openDatabase(options: SqliteStoreOptions): Database.Database {
+  if (!options.database && options.path !== ":memory:") makeDatabaseFilesPrivate(options.path);
   const db = options.database ?? new Database(options.path);
   try {
     db.pragma("journal_mode = WAL");
@@ -529,7 +581,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       message_locale  = CASE WHEN @set_message_locale THEN @message_locale ELSE message_locale END,
       expires_at      = CASE WHEN @set_expires_at THEN @expires_at ELSE expires_at END,
       realm           = CASE WHEN @set_realm THEN @realm ELSE realm END,
-      idle_timeout_ms = CASE WHEN @set_idle_timeout_ms THEN @idle_timeout_ms ELSE idle_timeout_ms END
+      idle_timeout_ms = CASE WHEN @set_idle_timeout_ms THEN @idle_timeout_ms ELSE idle_timeout_ms END,
+      secret_digest   = CASE WHEN @set_secret_digest THEN @secret_digest ELSE secret_digest END
     WHERE key = @key
     RETURNING ${SESSION_COLUMNS}`,
   );
@@ -581,6 +634,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return statement;
   };
 
+  const countAnonymous = db.prepare<[{ address: string; now: number }], { n: number }>(COUNT_ANONYMOUS_SQL);
+  const pageCount = db.prepare<[], { page_count: number }>("PRAGMA page_count");
+  const freePages = db.prepare<[], { freelist_count: number }>("PRAGMA freelist_count");
+  const pageSize = db.prepare<[], { page_size: number }>("PRAGMA page_size");
+
   const sessionExists = db.prepare<[string], { one: number }>("SELECT 1 AS one FROM sessions WHERE key = ?");
   const getAttribute = db.prepare<[string, string], { value: string }>(
     "SELECT value FROM attributes WHERE session_key = ? AND name = ?",
@@ -602,22 +660,33 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   const realmByName = db.prepare<[string], RealmRow>("SELECT * FROM realms WHERE name = ?");
   const realmById = db.prepare<[string], RealmRow>("SELECT * FROM realms WHERE id = ?");
-  const listRealms = db.prepare<[], RealmRow>("SELECT * FROM realms ORDER BY name");
+  // No realm's name is empty, so "" stands for "no cursor"; a negative LIMIT is no limit in SQLite.
+  const listRealms = db.prepare<[string, number], RealmRow>(
+    "SELECT * FROM realms WHERE name > ? ORDER BY name LIMIT ?",
+  );
+  const deleteRealm = db.prepare<[string]>("DELETE FROM realms WHERE name = ?");
+  const deleteRealmUsers = db.prepare<[string]>("DELETE FROM users WHERE realm = ?");
+  const deleteRealmGroups = db.prepare<[string]>("DELETE FROM groups WHERE realm = ?");
   const putRealm = db.prepare<[RealmRow]>(
     `INSERT INTO realms (name, id, default_locale, supported_locales, idle_timeout_seconds, max_idle_timeout_seconds,
-      max_lifetime_seconds, max_sessions_per_user, max_sessions_policy, allow_self_registration)
+      max_lifetime_seconds, max_sessions_per_user, max_sessions_policy, allow_self_registration,
+      lockout_after_failures)
     VALUES (@name, @id, @default_locale, @supported_locales, @idle_timeout_seconds, @max_idle_timeout_seconds,
-      @max_lifetime_seconds, @max_sessions_per_user, @max_sessions_policy, @allow_self_registration)
+      @max_lifetime_seconds, @max_sessions_per_user, @max_sessions_policy, @allow_self_registration,
+      @lockout_after_failures)
     ON CONFLICT (name) DO UPDATE SET id = excluded.id, default_locale = excluded.default_locale,
       supported_locales = excluded.supported_locales, idle_timeout_seconds = excluded.idle_timeout_seconds,
       max_idle_timeout_seconds = excluded.max_idle_timeout_seconds,
       max_lifetime_seconds = excluded.max_lifetime_seconds, max_sessions_per_user = excluded.max_sessions_per_user,
-      max_sessions_policy = excluded.max_sessions_policy, allow_self_registration = excluded.allow_self_registration`,
+      max_sessions_policy = excluded.max_sessions_policy, allow_self_registration = excluded.allow_self_registration,
+      lockout_after_failures = excluded.lockout_after_failures`,
   );
 
   const userByName = db.prepare<[string, string], UserRow>("SELECT * FROM users WHERE realm = ? AND name = ?");
   const userByNumber = db.prepare<[string, number], UserRow>("SELECT * FROM users WHERE realm = ? AND number = ?");
-  const listUsers = db.prepare<[string], UserRow>("SELECT * FROM users WHERE realm = ? ORDER BY number");
+  const listUsers = db.prepare<[string, number, number], UserRow>(
+    "SELECT * FROM users WHERE realm = ? AND number > ? ORDER BY number LIMIT ?",
+  );
   const putUser = db.prepare<[UserRow]>(
     `INSERT INTO users (realm, name, number, full_name, password_hash, groups_json, privileges, disabled, created_at)
     VALUES (@realm, @name, @number, @full_name, @password_hash, @groups_json, @privileges, @disabled, @created_at)
@@ -628,7 +697,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const deleteUser = db.prepare<[string, string]>("DELETE FROM users WHERE realm = ? AND name = ?");
 
   const groupByName = db.prepare<[string, string], GroupRow>("SELECT * FROM groups WHERE realm = ? AND name = ?");
-  const listGroups = db.prepare<[string], GroupRow>("SELECT * FROM groups WHERE realm = ? ORDER BY number");
+  const listGroups = db.prepare<[string, number, number], GroupRow>(
+    "SELECT * FROM groups WHERE realm = ? AND number > ? ORDER BY number LIMIT ?",
+  );
   const putGroup = db.prepare<[GroupRow]>(
     `INSERT INTO groups (realm, name, number, privileges) VALUES (@realm, @name, @number, @privileges)
     ON CONFLICT (realm, name) DO UPDATE SET number = excluded.number, privileges = excluded.privileges`,
@@ -645,6 +716,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const deleteExpiredTicket = db.prepare<[string, number]>("DELETE FROM tickets WHERE digest = ? AND expires_at <= ?");
   const deleteExpiredTickets = db.prepare<[number]>("DELETE FROM tickets WHERE expires_at <= ?");
 
+  const loginFailure = db.prepare<[string], LoginFailureRow>("SELECT * FROM login_failures WHERE key = ?");
+  const addLoginFailure = db.prepare<[{ key: string; now: number; forgetBefore: number }], LoginFailureRow>(
+    `INSERT INTO login_failures (key, failures, last_failure_at) VALUES (@key, 1, @now)
+    ON CONFLICT (key) DO UPDATE SET
+      failures = CASE WHEN last_failure_at >= @forgetBefore THEN failures + 1 ELSE 1 END,
+      last_failure_at = max(last_failure_at, excluded.last_failure_at)
+    RETURNING *`,
+  );
+  const clearLoginFailures = db.prepare<[string]>("DELETE FROM login_failures WHERE key = ?");
+  const pruneLoginFailures = db.prepare<[number]>("DELETE FROM login_failures WHERE last_failure_at < ?");
+  const addLoginFailuresTx = db.transaction((keys: readonly string[], now: number, forgetBefore: number) =>
+    keys.map((key) => loginFailureFromRow(addLoginFailure.get({ key, now, forgetBefore }) as LoginFailureRow)),
+  );
+
   const getSetting = db.prepare<[string], { value: string }>("SELECT value FROM settings WHERE name = ?");
   const settingNames = db.prepare<[], { name: string }>("SELECT name FROM settings ORDER BY name");
   const reserveNumbers = db.prepare<[number]>(
@@ -653,14 +738,34 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const putSetting = db.prepare<[string, string]>(
     "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
   );
+  const addSetting = db.prepare<[string, string]>(
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+  );
 
   const appendAudit = db.prepare<[Omit<AuditRow, "id">]>(
     `INSERT INTO audit (at, type, realm, user_name, session_key, actor, ip_address, protocol, detail)
     VALUES (@at, @type, @realm, @user_name, @session_key, @actor, @ip_address, @protocol, @detail)`,
   );
-  const listAudit = db.prepare<[number, number], AuditRow>("SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT ?");
+  // One statement per filter shape, prepared when first used, as for sessions.
+  type AuditParams = { after: number; limit: number; realm?: string; user_name?: string; type?: string };
+  const auditStatements = new Map<string, Database.Statement<[AuditParams], AuditRow>>();
+  const auditStatement = (filter: AuditFilter) => {
+    const sql = listAuditSql(filter);
+    let statement = auditStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      auditStatements.set(sql, statement);
+    }
+    return statement;
+  };
 
   // --- Transactions ---
+
+  const deleteRealmTx = db.transaction((name: string): boolean => {
+    deleteRealmUsers.run(name);
+    deleteRealmGroups.run(name);
+    return deleteRealm.run(name).changes > 0;
+  });
 
   const applyActivityTx = db.transaction((deltas: readonly ActivityDelta[]) => {
     for (const d of deltas) {
@@ -744,6 +849,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       ["expiresAt", "expires_at"],
       ["realm", "realm"],
       ["idleTimeoutMs", "idle_timeout_ms"],
+      ["secretDigest", "secret_digest"],
     ];
     for (const [field, column] of fields) {
       const value = patch[field];
@@ -753,6 +859,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return params;
   }
 
+  const outbox = sqliteOutbox(db);
   const store: Store = {
     driver: "sqlite",
     // One process holds the file: several nodes need the postgres driver.
@@ -838,6 +945,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     countSessions: (filter) => settle(() => (countStatement(filter).get(filterParams(filter)) as { n: number }).n),
 
+    countAnonymousSessions: (address, now) => settle(() => countAnonymous.get({ address, now })?.n ?? 0),
+
+    // Pages in use: free pages are reused before the file grows, so this is what new data competes for.
+    databaseBytes: () =>
+      settle(() => {
+        const pages = (pageCount.get()?.page_count ?? 0) - (freePages.get()?.freelist_count ?? 0);
+        return pages * (pageSize.get()?.page_size ?? 0);
+      }),
+
     getAttribute: (key, name) => settle(() => getAttribute.get(key, name)?.value ?? null),
 
     putAttributes: (key, entries, limits) => settle(() => putAttributesTx(key, entries, limits)),
@@ -853,7 +969,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
     getRealm: (name) => settle(() => mapRow(realmByName.get(name), realmFromRow)),
     getRealmById: (id) => settle(() => mapRow(realmById.get(id), realmFromRow)),
-    listRealms: () => settle(() => listRealms.all().map(realmFromRow)),
+    listRealms: (after, limit) =>
+      settle(() => listRealms.all(after ?? "", limit === undefined ? -1 : Math.max(0, limit)).map(realmFromRow)),
+    deleteRealm: (name) => settle(() => deleteRealmTx(name)),
     putRealm: (realm) =>
       settle(() => {
         putRealm.run({
@@ -867,12 +985,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           max_sessions_per_user: realm.maxSessionsPerUser,
           max_sessions_policy: realm.maxSessionsPolicy,
           allow_self_registration: realm.allowSelfRegistration ? 1 : 0,
+          lockout_after_failures: realm.lockoutAfterFailures,
         });
       }),
 
     getUser: (realm, name) => settle(() => mapRow(userByName.get(realm, name), userFromRow)),
     getUserByNumber: (realm, number) => settle(() => mapRow(userByNumber.get(realm, number), userFromRow)),
-    listUsers: (realm) => settle(() => listUsers.all(realm).map(userFromRow)),
+    listUsers: (realm, after, limit) =>
+      settle(() =>
+        listUsers.all(realm, after ?? BEFORE_ALL, limit === undefined ? -1 : Math.max(0, limit)).map(userFromRow),
+      ),
     putUser: (user) =>
       settle(() => {
         putUser.run({
@@ -890,7 +1012,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     deleteUser: (realm, name) => settle(() => deleteUser.run(realm, name).changes > 0),
 
     getGroup: (realm, name) => settle(() => mapRow(groupByName.get(realm, name), groupFromRow)),
-    listGroups: (realm) => settle(() => listGroups.all(realm).map(groupFromRow)),
+    listGroups: (realm, after, limit) =>
+      settle(() =>
+        listGroups.all(realm, after ?? BEFORE_ALL, limit === undefined ? -1 : Math.max(0, limit)).map(groupFromRow),
+      ),
     putGroup: (group) =>
       settle(() => {
         putGroup.run({
@@ -916,6 +1041,20 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     takeTicket: (digest, kind, now) => settle(() => takeTicketTx(digest, kind, now)),
     deleteExpiredTickets: (now) => settle(() => deleteExpiredTickets.run(now).changes),
 
+    getLoginFailures: (keys) =>
+      settle(() =>
+        keys.flatMap((key) => {
+          const row = loginFailure.get(key);
+          return row ? [loginFailureFromRow(row)] : [];
+        }),
+      ),
+    addLoginFailure: (keys, now, forgetBefore) => settle(() => addLoginFailuresTx(keys, now, forgetBefore)),
+    clearLoginFailures: (key) =>
+      settle(() => {
+        clearLoginFailures.run(key);
+      }),
+    pruneLoginFailures: (before) => settle(() => pruneLoginFailures.run(before).changes),
+
     getSetting: (name) =>
       settle(() => {
         const row = getSetting.get(name);
@@ -926,6 +1065,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     putSetting: (name, value) =>
       settle(() => {
         putSetting.run(name, JSON.stringify(value ?? null));
+      }),
+
+    putSettingIfAbsent: (name, value) =>
+      settle(() => {
+        addSetting.run(name, JSON.stringify(value ?? null));
+        const row = getSetting.get(name);
+        return row ? (JSON.parse(row.value) as unknown) : null;
       }),
 
     appendAudit: (entry) =>
@@ -942,7 +1088,24 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
           detail: entry.detail,
         });
       }),
-    listAudit: (after, limit) => settle(() => listAudit.all(after ?? 0, Math.max(0, limit)).map(auditFromRow)),
+    listAudit: (after, limit, filter = {}) =>
+      settle(() =>
+        auditStatement(filter)
+          .all({
+            after: after ?? 0,
+            limit: Math.max(0, limit),
+            ...(filter.realm === undefined ? {} : { realm: filter.realm }),
+            ...(filter.userName === undefined ? {} : { user_name: filter.userName }),
+            ...(filter.type === undefined ? {} : { type: filter.type }),
+          })
+          .map(auditFromRow),
+      ),
+
+    enqueueOutbox: (entries) => settle(() => outbox.enqueueOutbox(entries)),
+    claimOutbox: (now, leaseUntil, limit, claim) => settle(() => outbox.claimOutbox(now, leaseUntil, limit, claim)),
+    completeOutbox: (id, claim) => settle(() => outbox.completeOutbox(id, claim)),
+    retryOutbox: (id, claim, dueAt, error) => settle(() => outbox.retryOutbox(id, claim, dueAt, error)),
+    countOutbox: () => settle(() => outbox.countOutbox()),
 
     async close() {
       await checkpointer?.stop();
@@ -979,6 +1142,26 @@ export function countSessionsSql(filter: SessionFilter): string {
   const where = filterConditions(filter);
   return `SELECT count(*) AS n FROM sessions${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`;
 }
+
+/**
+ * The statement `listAudit` prepares for a filter of this shape; exported for the query-plan test.
+ * Every shape has an index of its fields followed by `id`, so a page reads only the entries it returns.
+ */
+export function listAuditSql(filter: AuditFilter): string {
+  const where = ["id > @after"];
+  if (filter.realm !== undefined) where.push("realm = @realm");
+  if (filter.userName !== undefined) where.push("user_name = @user_name");
+  if (filter.type !== undefined) where.push("type = @type");
+  return `SELECT * FROM audit WHERE ${where.join(" AND ")} ORDER BY id LIMIT @limit`;
+}
+
+/**
+ * How many anonymous sessions one address holds whose deadline has not passed: the partial index on the
+ * address of anonymous sessions finds them. Exported for the query-plan test.
+ */
+export const COUNT_ANONYMOUS_SQL = `SELECT count(*) AS n FROM sessions
+  WHERE user_name IS NULL AND json_extract(client, '$.ipAddress') = @address
+    AND (deadline_at IS NULL OR deadline_at > @now)`;
 
 /**
  * The sweep: the deadline index finds what is due; within that range the idle deadline is moved by the

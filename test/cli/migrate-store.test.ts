@@ -63,6 +63,7 @@ describe("sessiond migrate-store", { skip: pg.skip }, () => {
       maxSessionsPerUser: 3,
       maxSessionsPolicy: "evict-oldest",
       allowSelfRegistration: true,
+      lockoutAfterFailures: 8,
     });
     await source.putGroup({ realm: "default", name: "ops", number: 10, privileges: ["Sessions.TerminateSession"] });
     const alice = {

@@ -14,7 +14,7 @@
  * - The listening backend killed with `pg_terminate_backend`: the listener reconnects by itself, an
  *   ending it missed meanwhile is announced by the re-check, and hints arrive again afterwards.
  *
- * The lease is short here (3 s, heartbeat 1 s) so that the test is short.
+ * The lease is short here (5 s, heartbeat 1 s) so that the test is short.
  */
 
 import assert from "node:assert/strict";
@@ -35,7 +35,7 @@ import {
 
 const skip = await postgresSkip();
 
-const LEASE_TTL_MS = 3000;
+const LEASE_TTL_MS = 5000;
 const HEARTBEAT_MS = 1000;
 /** The message a fenced node answers with (src/core/engine.ts, requireLease). */
 const FENCED = /lost its lease/;

@@ -172,6 +172,47 @@ describe("parseConfig", () => {
     refuses({ sessions: { hashConcurrency: -1 } }, "sessions.hashConcurrency");
   });
 
+  // @see issue 15, part 3: what a stranger can make the server hold, as settings with safe defaults.
+  it("has limits on anonymous sessions and on the HTTP listener, with safe defaults, that it checks", () => {
+    const config = parseConfig({});
+    assert.equal(config.sessions.anonymousMaxIdleTimeoutSeconds, 1800);
+    assert.equal(config.sessions.anonymousMaxAttributes, 16);
+    assert.equal(config.sessions.anonymousMaxAttributeTotalBytes, 16 * 1024);
+    assert.equal(config.sessions.anonymousSessionsPerAddress, 1000);
+    assert.equal(config.sessions.anonymousCreationsPerMinute, 60);
+    assert.equal(config.sessions.maxDatabaseBytes, 0, "no cap: the disk's size is the operator's to know");
+    assert.deepEqual(
+      { ...config.http, host: undefined, port: undefined, tls: undefined, bodyLimitBytes: undefined },
+      {
+        host: undefined,
+        port: undefined,
+        tls: undefined,
+        bodyLimitBytes: undefined,
+        maxConnections: 10_000,
+        maxConnectionsPerAddress: 256,
+        firstByteTimeoutMs: 5000,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        maxEventStreams: 4096,
+        maxEventStreamsPerAddress: 128,
+        maxEventStreamsPerSession: 8,
+      },
+    );
+    const set = parseConfig({
+      http: { maxConnectionsPerAddress: 2, requestTimeoutMs: 5000, headersTimeoutMs: 5000 },
+      sessions: { maxDatabaseBytes: 1 << 30, anonymousSessionsPerAddress: 5 },
+    });
+    assert.equal(set.http.maxConnectionsPerAddress, 2);
+    assert.equal(set.http.requestTimeoutMs, 5000);
+    assert.equal(set.sessions.maxDatabaseBytes, 1 << 30);
+    assert.equal(set.sessions.anonymousSessionsPerAddress, 5);
+    refuses({ http: { maxConnections: 0 } }, "http.maxConnections");
+    refuses({ http: { firstByteTimeoutMs: 1.5 } }, "http.firstByteTimeoutMs");
+    refuses({ http: { headersTimeoutMs: 60_000 } }, "http.headersTimeoutMs");
+    refuses({ sessions: { anonymousCreationsPerMinute: 0 } }, "sessions.anonymousCreationsPerMinute");
+    refuses({ sessions: { maxDatabaseBytes: -1 } }, "sessions.maxDatabaseBytes");
+  });
+
   it("takes a postgres store with its URL, and the cluster settings", () => {
     const config = parseConfig({
       store: { driver: "postgres", url: "postgres://sessiond@db:5432/sessiond", poolSize: 4 },

@@ -62,4 +62,28 @@ describe("hash queue", () => {
     pending[1]?.finish(true);
     assert.equal(await second, "hash:b");
   });
+
+  it("takes turns between owners, so one owner's flood delays another by one turn", async () => {
+    const { hasher, pending } = controlledHasher();
+    const queue = createHashQueue(hasher, 1);
+    const flood = ["f1", "f2", "f3", "f4"].map((p) => queue.verify("h", p, "198.51.100.7"));
+    const other = queue.verify("h", "o1", "203.0.113.9");
+    await tick();
+    pending[0]?.finish(false);
+    await tick();
+    pending[1]?.finish(false);
+    await tick();
+    assert.deepEqual(
+      pending.map((p) => p.password),
+      ["f1", "f2", "o1"],
+      "the other owner runs after one more of the flood, not after all of it",
+    );
+    for (const call of pending.slice(2)) call.finish(true);
+    await tick();
+    for (const call of pending.slice(3)) call.finish(false);
+    await tick();
+    pending[4]?.finish(false);
+    assert.equal(await other, true);
+    assert.deepEqual(await Promise.all(flood), [false, false, false, false]);
+  });
 });

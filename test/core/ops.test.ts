@@ -471,10 +471,11 @@ describe("service ticket", () => {
   it("is void when its session was logged out and in as someone else", async () => {
     const t = await startEngine();
     const anon = await t.call(ops.createSession, undefined, {});
-    await t.call(ops.login, anon.secret, { userName: "alice", password: PASSWORDS.alice });
-    const { ticket } = await t.call(ops.acquireServiceTicket, anon.secret, { scope: SCOPE });
-    await t.call(ops.logout, anon.secret);
-    await t.call(ops.login, anon.secret, { userName: "bob", password: PASSWORDS.bob });
+    const asAlice = await t.call(ops.login, anon.secret, { userName: "alice", password: PASSWORDS.alice });
+    const secret = asAlice.secret ?? assert.fail("the JSON API rotates the secret at login");
+    const { ticket } = await t.call(ops.acquireServiceTicket, secret, { scope: SCOPE });
+    await t.call(ops.logout, secret);
+    await t.call(ops.login, secret, { userName: "bob", password: PASSWORDS.bob });
     const presented = t.context(undefined, { serviceTicket: { ticket, scopes: [SCOPE] } });
     await rejectsWith(t.engine.call(ops.whoAmI, presented), "NOT_AUTHENTICATED");
   });
@@ -543,9 +544,10 @@ describe("impersonate", () => {
     const t = await startEngine();
     const admin = await t.login("admin");
     const result = await t.call(ops.impersonate, admin.secret, { userName: "bob", inPlace: true });
-    assert.equal(result.secret, undefined, "no new secret");
     assert.equal(result.session.key, admin.session.key);
-    const me = await t.call(ops.whoAmI, admin.secret);
+    assert.equal(result.secretRotated, true, "the user changed, so the JSON API's secret did too");
+    await rejectsWith(t.call(ops.whoAmI, admin.secret), "NOT_AUTHENTICATED");
+    const me = await t.call(ops.whoAmI, result.secret);
     assert.equal(me.user?.name, "bob");
     assert.equal(me.session.impersonatedBy, "admin@default");
     assert.ok(!me.privileges.includes("Sessions.ImpersonateUser"), "the session now has bob's privileges");
@@ -909,10 +911,11 @@ describe("privileges", () => {
       userName: "alice",
       password: PASSWORDS.alice,
     });
-    assert.equal(logged.secret, undefined, "logged in into the caller's own session");
-    assert.deepEqual((await t.call(ops.whoAmI, anon.secret)).privileges, ["System.Anonymous", "System.View"]);
-    await t.call(ops.logout, anon.secret);
-    assert.deepEqual((await t.call(ops.whoAmI, anon.secret)).privileges, ["System.Anonymous"]);
+    assert.equal(logged.session.key, anon.session.key, "logged in into the caller's own session");
+    const secret = logged.secret ?? assert.fail("the JSON API rotates the secret at login");
+    assert.deepEqual((await t.call(ops.whoAmI, secret)).privileges, ["System.Anonymous", "System.View"]);
+    await t.call(ops.logout, secret);
+    assert.deepEqual((await t.call(ops.whoAmI, secret)).privileges, ["System.Anonymous"]);
   });
 
   it("let a validator see only whether a session is active and whose it is", async () => {
@@ -973,5 +976,27 @@ describe("sessions named by their secret (AstroGrid exists/dispose/find)", () =>
     assert.deepEqual(await t.call(ops.disposeBySecret, caller.secret, { secret: other.secret }), { ended: true });
     assert.deepEqual(await t.call(ops.disposeBySecret, caller.secret, { secret: other.secret }), { ended: false });
     await rejectsWith(t.call(ops.probeSecret, undefined, { secret: other.secret }), "NOT_AUTHENTICATED");
+  });
+});
+
+describe("ending a user's sessions", () => {
+  it("ends every session of a disabled user, the one that disabled it included", async () => {
+    const t = await startEngine();
+    const admin = await t.login("admin");
+    const other = await t.login("admin");
+    const result = await t.call(ops.setUserDisabled, admin.secret, { name: "admin", disabled: true });
+    assert.equal(result.sessionsEnded, 2);
+    await rejectsWith(t.call(ops.whoAmI, admin.secret), "NOT_AUTHENTICATED");
+    await rejectsWith(t.call(ops.whoAmI, other.secret), "NOT_AUTHENTICATED");
+  });
+
+  it("keeps the caller's own session when it changes its own password", async () => {
+    const t = await startEngine();
+    const alice = await t.login("alice");
+    const elsewhere = await t.login("alice");
+    const result = await t.call(ops.setPassword, alice.secret, { name: "alice", password: "a-new-password-1" });
+    assert.equal(result.sessionsEnded, 1);
+    assert.equal((await t.call(ops.whoAmI, alice.secret)).user?.name, "alice");
+    await rejectsWith(t.call(ops.whoAmI, elsewhere.secret), "NOT_AUTHENTICATED");
   });
 });

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 const CORE = fileURLToPath(new URL("../../src/core/", import.meta.url));
 
 /** Packages the core may import: hashing only. */
-const ALLOWED_PACKAGES = new Set(["node:crypto", "@node-rs/argon2"]);
+const ALLOWED_PACKAGES = new Set(["node:crypto", "@node-rs/argon2", "@sinclair/typebox"]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -9,11 +9,13 @@ import { createManualClock, type ManualClock } from "../../src/core/clock.ts";
 import { parseConfig, type SessionLimits } from "../../src/core/config.ts";
 import { createEngine, type Engine } from "../../src/core/engine.ts";
 import type { SessionEvent } from "../../src/core/events.ts";
+import type { ThrottleSettings } from "../../src/core/login-throttle.ts";
 import type { CallContext, EnginePorts, Operation } from "../../src/core/operation.ts";
 import { type LoginResult, login } from "../../src/core/ops/index.ts";
-import { createArgon2Hasher } from "../../src/core/password.ts";
+import { createArgon2Hasher, type PasswordHasher } from "../../src/core/password.ts";
 import { GRANTABLE_PRIVILEGES } from "../../src/core/privileges.ts";
 import type { Store } from "../../src/core/store/index.ts";
+import type { Protocol } from "../../src/core/types.ts";
 import { provision } from "../../src/server/provision.ts";
 import { createMemoryStore } from "../../src/store/memory/index.ts";
 
@@ -87,6 +89,10 @@ export async function startEngine(
     store?: Store;
     clock?: ManualClock;
     nodeId?: string;
+    hasher?: PasswordHasher;
+    throttle?: Partial<ThrottleSettings>;
+    /** The front door every call comes through. @default "api" */
+    protocol?: Protocol;
   } = {},
 ): Promise<TestEngine> {
   const store = options.store ?? createMemoryStore();
@@ -94,7 +100,8 @@ export async function startEngine(
   const engine = createEngine({
     store,
     clock,
-    hasher: CHEAP_HASHER,
+    hasher: options.hasher ?? CHEAP_HASHER,
+    ...(options.throttle ? { throttle: options.throttle } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.ports ? { ports: options.ports } : {}),
     ...(options.nodeId ? { nodeId: options.nodeId } : {}),
@@ -104,7 +111,7 @@ export async function startEngine(
   const config = { store: { driver: "memory" }, realms: options.realms ?? [defaultRealm()] };
   await provision(engine, parseConfig(config));
   const context = (secret?: string, extra: Partial<CallContext> = {}): CallContext => ({
-    protocol: "api",
+    protocol: options.protocol ?? "api",
     secret,
     ipAddress: "127.0.0.1",
     userAgent: "engine-test/1.0",

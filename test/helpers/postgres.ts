@@ -26,7 +26,19 @@ import { skipReason } from "./skip.ts";
 const DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Every table of the store's schema but `schema_version`. */
-const STORE_TABLES = ["attributes", "sessions", "realms", "users", "groups", "tickets", "settings", "audit", "nodes"];
+const STORE_TABLES = [
+  "attributes",
+  "sessions",
+  "realms",
+  "users",
+  "groups",
+  "tickets",
+  "settings",
+  "audit",
+  "nodes",
+  "login_failures",
+  "webhook_outbox",
+];
 
 export interface TestPostgres {
   /** Why the tests skip (PostgreSQL is not reachable), or undefined when they run. */

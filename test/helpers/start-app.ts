@@ -11,6 +11,7 @@ import { createManualClock, type ManualClock } from "../../src/core/clock.ts";
 import { parseConfig } from "../../src/core/config.ts";
 import { createArgon2Hasher } from "../../src/core/password.ts";
 import type { Store } from "../../src/core/store/index.ts";
+import type { Listener } from "../../src/protocols/kit/front-door.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
 
 export const TEST_HASHER = createArgon2Hasher({ memoryCost: 1024, timeCost: 1 });
@@ -18,6 +19,8 @@ export const TEST_HASHER = createArgon2Hasher({ memoryCost: 1024, timeCost: 1 })
 export interface TestApp {
   app: App;
   url: string;
+  /** Every listener the server opened, the HTTP one first. */
+  listeners: Listener[];
   clock: ManualClock;
   dataDir: string;
   /** Log lines the server wrote, for tests that check what is (not) logged. */
@@ -65,7 +68,8 @@ export async function startApp(
     logStream,
     ...(options.store ? { store: options.store } : {}),
   });
-  const [listener] = await app.start();
+  const listeners = await app.start();
+  const [listener] = listeners;
   if (!listener) throw new Error("no listener");
   const url = listener.url;
   const request: TestApp["request"] = async (method, path, opts = {}) => {
@@ -89,6 +93,7 @@ export async function startApp(
   return {
     app,
     url,
+    listeners,
     clock,
     dataDir,
     logs,

@@ -116,6 +116,29 @@ describe("xml: the shared parser", () => {
     refused('<a b="1" c="2"/>', /too many attributes/, { maxAttributes: 1 });
   });
 
+  // @see issue 15, part 5: found by the differential test against saxes (xml-differential.test.ts).
+  it("refuses what XML 1.0 with namespaces forbids and it used to accept", () => {
+    refused("<a><!-- a -- b --></a>", /'--' inside a comment/);
+    refused("<a><!-- ends in a dash ---></a>", /'--' inside a comment/);
+    refused("<a><!--\u0001--></a>", /character XML does not allow/);
+    refused("<a>x]]>y</a>", /']]>' in text/);
+    refused("<a>\uD800</a>", /character XML does not allow/);
+    refused('<a xmlns:p="urn:u" xmlns:q="urn:u" p:x="1" q:x="2"/>', /repeated attribute/);
+    refused('<a xmlns:p="http://www.w3.org/2000/xmlns/"/>', /reserved namespace/);
+    refused('<a xmlns:p="urn:x "/>', /namespace name with white space/);
+    refused("<?xml?><a/>", /malformed XML declaration/);
+    refused('<?xml encoding="UTF-8"?><a/>', /malformed XML declaration/);
+    refused("<?xml-stylesheet href='x'?><a/>", /processing instructions/);
+    refused("<a/>\u00A0", /text outside/);
+  });
+
+  it("reads line ends and white space in attribute values as XML 1.0 says", () => {
+    const root = parseXml('<a b="x&#10;y\r\nz&#9;\tw">line\r\nend\rhere&#13;</a>');
+    assert.equal(attributeOf(root, "b"), "x\ny z\t w");
+    assert.equal(textOf(root), "line\nend\nhere\r");
+    assert.equal(parseXml('<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en"/>').local, "a");
+  });
+
   it("refuses a document that piles up namespace declarations, without building a table per element", () => {
     // Deep elements declaring many prefixes, then many siblings declaring one more each: a parser that
     // copied its scope per element would build thousands of large tables from a few hundred kilobytes.

@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { inspect } from "node:util";
 import { SessionError } from "../../src/core/errors.ts";
-import type { ClusterMessage, Store } from "../../src/core/store/index.ts";
+import type { AuditFilter, ClusterMessage, Store } from "../../src/core/store/index.ts";
 import type { SessionRecord } from "../../src/core/types.ts";
 import {
   createPostgresStore,
@@ -336,6 +336,80 @@ describe("postgres store", { skip: pg.skip }, () => {
         assert.ok(store.cluster);
         return store.cluster.takeSessionsOfDeadNodes(10);
       });
+    });
+
+    // @see issue 15, part 3: every anonymous creation counts its address's sessions.
+    it("the count of one address's anonymous sessions is served by its partial index", async () => {
+      await pg.emptyTables(url);
+      await pg.withSql(url, async (sql) => {
+        await sql`
+          INSERT INTO sessions (number, key, secret_digest, realm, user_name, protocol, created_at, last_active_at,
+            call_count, locale, message_locale, client, idle_timeout_ms, idle_timeout_chosen)
+          SELECT n, 'key-' || n, 'digest-' || n, 'default', CASE WHEN n % 2 = 0 THEN NULL ELSE 'user-' || n END,
+            'api', 0, 1000000, 0, 'en', 'en', jsonb_build_object('ipAddress', '10.0.' || (n % 250)), 60000, false
+          FROM generate_series(1, 5000) AS n`;
+        await sql`ANALYZE sessions`;
+      });
+      const count = await servedBy("sessions_anonymous_address", (store) =>
+        store.countAnonymousSessions("10.0.8", 1_000_000),
+      );
+      assert.equal(count, 20);
+    });
+
+    // @see issue 14: an audit page, whatever its filter, reads only the entries it returns.
+    it("every shape of audit filter is served by the index of exactly its fields", async () => {
+      await pg.emptyTables(url);
+      await pg.withSql(url, async (sql) => {
+        // A haystack, and needles whose every pair of fields is common but whose whole filter is rare,
+        // so that only the index of exactly the filter's fields reads no more than the page.
+        await sql`
+          INSERT INTO audit (at, type, realm, user_name)
+          SELECT n, (ARRAY['login', 'logout'])[1 + n % 2], 'realm-' || (n % 5), 'user-' || (n % 300)
+          FROM generate_series(1, 20000) AS n`;
+        for (const [count, realm, userName, type] of [
+          [10, "needle-realm", "needle-user", "login-failed"],
+          [2000, "needle-realm", "needle-user", "login"],
+          [2000, "needle-realm", "user-1", "login-failed"],
+          [2000, "realm-1", "needle-user", "login-failed"],
+          [5, "lonely-realm", "user-2", "login"],
+          [5, "realm-2", "lonely-user", "login"],
+          [5, "realm-2", "user-2", "user-deleted"],
+        ] as const) {
+          await sql`
+            INSERT INTO audit (at, type, realm, user_name)
+            SELECT n, ${type}, ${realm}, ${userName} FROM generate_series(1, ${count}::int) AS n`;
+        }
+        await sql`ANALYZE audit`;
+      });
+      const auditScans = () =>
+        pg.withSql(url, async (sql) => {
+          const rows = await sql<{ index: string; scans: string }[]>`
+            SELECT indexrelname AS index, idx_scan AS scans FROM pg_stat_user_indexes
+            WHERE relname = 'audit' AND schemaname = current_schema()`;
+          return new Map(rows.map((row) => [row.index, Number(row.scans)]));
+        });
+      const shapes: [AuditFilter, string][] = [
+        [{ realm: "lonely-realm" }, "audit_realm"],
+        [{ userName: "lonely-user" }, "audit_user"],
+        [{ type: "user-deleted" }, "audit_type"],
+        [{ realm: "needle-realm", userName: "needle-user" }, "audit_realm_user"],
+        [{ realm: "needle-realm", type: "login-failed" }, "audit_realm_type"],
+        [{ userName: "needle-user", type: "login-failed" }, "audit_user_type"],
+        [{ realm: "needle-realm", userName: "needle-user", type: "login-failed" }, "audit_realm_user_type"],
+      ];
+      for (const [filter, index] of shapes) {
+        const before = (await auditScans()).get(index) ?? 0;
+        const store = await openStore("node-a");
+        try {
+          const page = await store.listAudit(null, 5, filter);
+          assert.ok(page.length > 0, `${JSON.stringify(filter)} finds entries`);
+        } finally {
+          await store.close();
+        }
+        await until(`${index} was scanned for ${JSON.stringify(filter)}`, async () => {
+          return ((await auditScans()).get(index) ?? 0) > before;
+        });
+      }
     });
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -7,8 +7,10 @@ import Database from "better-sqlite3";
 import { SessionError } from "../../src/core/errors.ts";
 import type { SessionRecord } from "../../src/core/types.ts";
 import {
+  COUNT_ANONYMOUS_SQL,
   countSessionsSql,
   createSqliteStore,
+  listAuditSql,
   listSessionsSql,
   MIGRATIONS,
   SQLITE_SCHEMA_VERSION,
@@ -192,6 +194,7 @@ describe("sqlite store", () => {
         maxSessionsPerUser: null,
         maxSessionsPolicy: "deny",
         allowSelfRegistration: false,
+        lockoutAfterFailures: null,
       });
       // Sessions from before took their realm's timeout.
       assert.deepEqual(await upgraded.getSessionByKey(stored.key), {
@@ -202,6 +205,84 @@ describe("sqlite store", () => {
       const peek = new Database(path, { readonly: true });
       assert.equal(peek.pragma("user_version", { simple: true }), SQLITE_SCHEMA_VERSION);
       peek.close();
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  // @see issue 15, part 4: the database files hold every argon2 hash and session digest.
+  it("creates the database, its -wal and its -shm readable by their owner only, whatever the umask", async () => {
+    const path = freshPath();
+    const umask = process.umask(0o022);
+    let store: ReturnType<typeof createSqliteStore> | undefined;
+    try {
+      store = createSqliteStore({ path });
+      await store.putSetting("x", 1);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.equal(statSync(file).mode & 0o777, 0o600, `${file} is 0600`);
+      }
+    } finally {
+      process.umask(umask);
+      await store?.close();
+    }
+  });
+
+  it("tightens database files an earlier run left readable by others", async () => {
+    const path = freshPath();
+    await createSqliteStore({ path }).close();
+    writeFileSync(`${path}-journal`, "");
+    for (const file of [path, `${path}-journal`]) chmodSync(file, 0o644);
+    const store = createSqliteStore({ path });
+    try {
+      for (const file of [path, `${path}-journal`]) {
+        if (existsSync(file)) assert.equal(statSync(file).mode & 0o777, 0o600, `${file} is 0600`);
+      }
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+    } finally {
+      await store.close();
+    }
+  });
+
+  // @see issue 15, part 3: the size is what new data competes for, so it falls as sessions end.
+  it("databaseBytes counts pages in use: it falls again when sessions and their attributes are gone", async () => {
+    const store = createSqliteStore({ path: freshPath() });
+    try {
+      const empty = await store.databaseBytes();
+      const keys: string[] = [];
+      for (let n = 1; n <= 30; n++) {
+        const record = { ...sampleSession(), key: `11111111-1111-4111-8111-${String(n).padStart(12, "0")}` };
+        await store.insertSession({
+          ...record,
+          number: n,
+          secretDigest: n.toString(16).padStart(64, "0"),
+          binding: null,
+        });
+        await store.putAttributes(record.key, [["big", "x".repeat(60_000)]], { maxCount: 10, maxTotalBytes: 100_000 });
+        keys.push(record.key);
+      }
+      const full = await store.databaseBytes();
+      assert.ok(full > empty + 1_500_000, `${empty} -> ${full}`);
+      for (const key of keys) await store.takeSession(key);
+      const after = await store.databaseBytes();
+      assert.ok(after < empty + 200_000, `the space of ended sessions is free again: ${full} -> ${after}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("upgrades a file of schema 3 with the index on anonymous sessions' addresses", async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
+    old.pragma("user_version = 3");
+    old.close();
+    const upgraded = createSqliteStore({ path });
+    try {
+      assert.equal(await upgraded.countAnonymousSessions("10.0.0.1", 0), 0);
+      const peek = new Database(path, { readonly: true });
+      const index = peek.prepare("SELECT name FROM sqlite_master WHERE name = 'sessions_anonymous_address'").get();
+      peek.close();
+      assert.ok(index, "the index exists");
     } finally {
       await upgraded.close();
     }
@@ -280,10 +361,50 @@ describe("sqlite store: query plans (issue 11, part 3)", () => {
       );
       // Paging the whole list walks the primary key from the cursor.
       assert.match(plan(db, listSessionsSql({}), { after: 0, limit: 10 }), /SEARCH sessions USING INTEGER PRIMARY KEY/);
+      // The cap on one address's anonymous sessions reads only that address's entries.
+      assert.match(
+        plan(db, COUNT_ANONYMOUS_SQL, { address: "10.0.0.1", now: 0 }),
+        /SEARCH sessions USING INDEX sessions_anonymous_address \(<expr>=\?\)/,
+      );
       // The sweep reads the deadline index from its low end.
       assert.match(
         plan(db, TAKE_EXPIRED_SQL, { now: 1, limit: 1, floor: 0, cap: 0, divisor: 1, extra: 0 }),
         /SEARCH sessions USING INDEX sessions_deadline \(deadline_at<\?\)/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  // @see issue 14: an audit page, whatever its filter, reads only the entries it returns.
+  it("pages the audit log by every filter shape through an index of exactly its fields, in id order", async () => {
+    const path = freshPath();
+    await createSqliteStore({ path }).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const indexOf: [Record<string, string>, string][] = [
+        [{ realm: "r" }, "audit_realm \\(realm=\\? AND id>\\?\\)"],
+        [{ userName: "u" }, "audit_user \\(user_name=\\? AND id>\\?\\)"],
+        [{ type: "login" }, "audit_type \\(type=\\? AND id>\\?\\)"],
+        [{ realm: "r", userName: "u" }, "audit_realm_user \\(realm=\\? AND user_name=\\? AND id>\\?\\)"],
+        [{ realm: "r", type: "login" }, "audit_realm_type \\(realm=\\? AND type=\\? AND id>\\?\\)"],
+        [{ userName: "u", type: "login" }, "audit_user_type \\(user_name=\\? AND type=\\? AND id>\\?\\)"],
+        [
+          { realm: "r", userName: "u", type: "login" },
+          "audit_realm_user_type \\(realm=\\? AND user_name=\\? AND type=\\? AND id>\\?\\)",
+        ],
+      ];
+      for (const [filter, index] of indexOf) {
+        const params: Record<string, unknown> = { after: 0, limit: 10 };
+        if (filter.realm !== undefined) params.realm = filter.realm;
+        if (filter.userName !== undefined) params.user_name = filter.userName;
+        if (filter.type !== undefined) params.type = filter.type;
+        const text = plan(db, listAuditSql(filter), params);
+        assert.match(text, new RegExp(`^SEARCH audit USING INDEX ${index}$`), `${JSON.stringify(filter)}: ${text}`);
+      }
+      assert.equal(
+        plan(db, listAuditSql({}), { after: 0, limit: 10 }),
+        "SEARCH audit USING INTEGER PRIMARY KEY (rowid>?)",
       );
     } finally {
       db.close();

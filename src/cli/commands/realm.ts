@@ -1,20 +1,70 @@
 /**
- * `sessiond realm add|list`: manage realms in the data directory's store.
+ * `sessiond realm add|list|show|set|delete`: manage realms. Through the running server's API when one
+ * runs on this configuration, otherwise in the store (see `admin-access.ts`).
  *
  * @module
  */
 
-import { listRealms, putRealm } from "../../core/ops/index.ts";
-import { LOCAL_ADMIN } from "../../server/provision.ts";
-import { type Command, configFlags, listFlag, stringFlag } from "../command.ts";
-import { loadConfig } from "../config-sources.ts";
-import { withLocalEngine } from "../local-engine.ts";
+import { DEFAULT_MAX_IDLE_TIMEOUT_SECONDS } from "../../core/config.ts";
+import { deleteRealm, getRealm, listRealms, putRealm } from "../../core/ops/index.ts";
+import type { RealmView } from "../../core/views.ts";
+import { adminOptions, allPages, segment, withAdminAccess } from "../admin-access.ts";
+import {
+  type Command,
+  type CommandInput,
+  type CommandOptions,
+  listFlag,
+  stringFlag,
+  wholeNumberFlag,
+} from "../command.ts";
 import { printJson, printTable } from "../output.ts";
 
-function wholeNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new Error(`--${flag} must be a whole number.`);
-  return Number(value);
+const policyOptions: CommandOptions = {
+  "default-locale": { type: "string", placeholder: "LOCALE", description: "Locale of new sessions (default en)" },
+  locale: { type: "string", multiple: true, placeholder: "LOCALE", description: "Supported locale" },
+  "idle-timeout": {
+    type: "string",
+    placeholder: "SECONDS",
+    description: "Idle timeout of sessions (default 1800; 0: none)",
+  },
+  "max-idle-timeout": {
+    type: "string",
+    placeholder: "SECONDS",
+    description: `Longest idle timeout a client may choose for its session (longer choices are cut; default ${DEFAULT_MAX_IDLE_TIMEOUT_SECONDS})`,
+  },
+  "max-lifetime": { type: "string", placeholder: "SECONDS", description: "Absolute cap on a session's life" },
+  "max-sessions-per-user": { type: "string", placeholder: "N", description: "Cap on sessions per user" },
+  "evict-oldest": {
+    type: "boolean",
+    description: "Over the cap, end the oldest session instead of refusing the login",
+  },
+};
+
+const jsonOption: CommandOptions = { json: { type: "boolean", description: "Print JSON" } };
+
+/** The realm settings the flags give; settings not given are left out. */
+function policyOf(input: CommandInput): Record<string, unknown> {
+  const settings: Record<string, unknown> = {
+    defaultLocale: stringFlag(input, "default-locale"),
+    supportedLocales: listFlag(input, "locale"),
+    idleTimeoutSeconds: wholeNumberFlag(input, "idle-timeout"),
+    maxIdleTimeoutSeconds: wholeNumberFlag(input, "max-idle-timeout"),
+    maxLifetimeSeconds: wholeNumberFlag(input, "max-lifetime"),
+    maxSessionsPerUser: wholeNumberFlag(input, "max-sessions-per-user"),
+    maxSessionsPolicy: input.values["evict-oldest"] ? "evict-oldest" : undefined,
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+}
+
+function printRealms(input: CommandInput, realms: RealmView[]): void {
+  if (input.values.json) {
+    printJson(realms);
+    return;
+  }
+  printTable(
+    realms.map((r) => ({ ...r, locales: r.supportedLocales.join(","), idle: r.idleTimeoutSeconds || "none" })),
+    ["name", "id", "defaultLocale", "locales", "idle", "maxSessionsPerUser"],
+  );
 }
 
 export const realmCommands: Command[] = [
@@ -26,40 +76,18 @@ export const realmCommands: Command[] = [
     positionals: [1, 1],
     options: {
       id: { type: "string", placeholder: "GUID", description: "Realm GUID (default: random)" },
-      "default-locale": { type: "string", placeholder: "LOCALE", description: "Locale of new sessions (default en)" },
-      locale: { type: "string", multiple: true, placeholder: "LOCALE", description: "Supported locale" },
-      "idle-timeout": {
-        type: "string",
-        placeholder: "SECONDS",
-        description: "Idle timeout of sessions (default 1800; 0: none)",
-      },
-      "max-idle-timeout": {
-        type: "string",
-        placeholder: "SECONDS",
-        description: "Longest idle timeout a client may choose for its session (longer choices are cut)",
-      },
-      "max-lifetime": { type: "string", placeholder: "SECONDS", description: "Absolute cap on a session's life" },
-      "max-sessions-per-user": { type: "string", placeholder: "N", description: "Cap on sessions per user" },
-      "evict-oldest": {
-        type: "boolean",
-        description: "Over the cap, end the oldest session instead of refusing the login",
-      },
+      ...policyOptions,
+      ...adminOptions,
     },
     async run(input) {
-      const config = loadConfig(configFlags(input), input.env);
-      const realm = await withLocalEngine(config, (engine) =>
-        engine.call(putRealm, LOCAL_ADMIN, {
-          name: input.positionals[0],
-          mode: "create",
-          id: stringFlag(input, "id"),
-          defaultLocale: stringFlag(input, "default-locale"),
-          supportedLocales: listFlag(input, "locale"),
-          idleTimeoutSeconds: wholeNumber(stringFlag(input, "idle-timeout"), "idle-timeout"),
-          maxIdleTimeoutSeconds: wholeNumber(stringFlag(input, "max-idle-timeout"), "max-idle-timeout"),
-          maxLifetimeSeconds: wholeNumber(stringFlag(input, "max-lifetime"), "max-lifetime"),
-          maxSessionsPerUser: wholeNumber(stringFlag(input, "max-sessions-per-user"), "max-sessions-per-user"),
-          maxSessionsPolicy: input.values["evict-oldest"] ? "evict-oldest" : undefined,
-        }),
+      const fields = {
+        name: input.positionals[0],
+        id: stringFlag(input, "id"),
+        maxIdleTimeoutSeconds: DEFAULT_MAX_IDLE_TIMEOUT_SECONDS,
+        ...policyOf(input),
+      };
+      const realm = await withAdminAccess(input, (access) =>
+        access.run(putRealm, { ...fields, mode: "create" }, { method: "POST", path: "/realms", body: fields }),
       );
       process.stdout.write(`sessiond: created realm ${realm.name} (${realm.id})\n`);
       return 0;
@@ -69,17 +97,79 @@ export const realmCommands: Command[] = [
     name: "realm list",
     usage: "realm list [--json]",
     summary: "List the realms.",
-    options: { json: { type: "boolean", description: "Print JSON" } },
+    options: { ...jsonOption, ...adminOptions },
     async run(input) {
-      const config = loadConfig(configFlags(input), input.env);
-      const realms = await withLocalEngine(config, (engine) => engine.call(listRealms, LOCAL_ADMIN, {}));
-      if (input.values.json) printJson(realms);
+      const realms = await withAdminAccess(input, (access) =>
+        allPages(async (after: string | null) => {
+          const query = new URLSearchParams({ limit: "1000", ...(after === null ? {} : { after }) });
+          const page = await access.run(
+            listRealms,
+            { limit: 1000, ...(after === null ? {} : { after }) },
+            { method: "GET", path: `/realms?${query}` },
+          );
+          return { items: page.realms, nextAfter: page.nextAfter };
+        }),
+      );
+      printRealms(input, realms);
+      return 0;
+    },
+  },
+  {
+    name: "realm show",
+    usage: "realm show NAME [--json]",
+    summary: "Show one realm and its session policy.",
+    positionals: [1, 1],
+    options: { ...jsonOption, ...adminOptions },
+    async run(input) {
+      const name = input.positionals[0] as string;
+      const realm = await withAdminAccess(input, (access) =>
+        access.run(getRealm, { name }, { method: "GET", path: `/realms/${segment(name)}` }),
+      );
+      if (input.values.json) printJson(realm);
       else {
         printTable(
-          realms.map((r) => ({ ...r, locales: r.supportedLocales.join(","), idle: r.idleTimeoutSeconds || "none" })),
-          ["name", "id", "defaultLocale", "locales", "idle", "maxSessionsPerUser"],
+          Object.entries(realm).map(([setting, value]) => ({
+            setting,
+            value: Array.isArray(value) ? value.join(",") : value,
+          })),
+          ["setting", "value"],
         );
       }
+      return 0;
+    },
+  },
+  {
+    name: "realm set",
+    usage: "realm set NAME [--default-locale L] [--locale L]... [--idle-timeout SECONDS] [--max-lifetime SECONDS] ...",
+    summary: "Change a realm's session policy; settings not given keep their value.",
+    positionals: [1, 1],
+    options: { ...policyOptions, ...adminOptions },
+    async run(input) {
+      const name = input.positionals[0] as string;
+      const settings = policyOf(input);
+      const realm = await withAdminAccess(input, (access) =>
+        access.run(
+          putRealm,
+          { ...settings, name, mode: "update" },
+          { method: "PATCH", path: `/realms/${segment(name)}`, body: settings },
+        ),
+      );
+      process.stdout.write(`sessiond: changed realm ${realm.name}\n`);
+      return 0;
+    },
+  },
+  {
+    name: "realm delete",
+    usage: "realm delete NAME",
+    summary: "Delete a realm with its users and groups, and end its sessions.",
+    positionals: [1, 1],
+    options: adminOptions,
+    async run(input) {
+      const name = input.positionals[0] as string;
+      const result = await withAdminAccess(input, (access) =>
+        access.run(deleteRealm, { name }, { method: "DELETE", path: `/realms/${segment(name)}` }),
+      );
+      process.stdout.write(`sessiond: realm deleted; ${result.sessionsEnded} session(s) ended\n`);
       return 0;
     },
   },

@@ -3,13 +3,19 @@
  * configuration it uses SQLite under ./data, creates the default realm and an `admin` user whose
  * password comes from SESSIOND_ADMIN_PASSWORD or is generated and printed once.
  *
+ * The server runs under umask 077: whatever it writes (its database, ticket files, the Agent host id,
+ * the AstroGrid discovery file and the directories they need) is its user's alone, even where the code
+ * that writes it names no mode.
+ *
  * @module
  */
 
 import type { Config } from "../../core/config.ts";
 import { buildApp } from "../../server/app.ts";
+import { announceRunningServer, RUNNING_SERVER_FILE } from "../../server/running-server.ts";
 import { type Command, configFlags } from "../command.ts";
 import { loadConfig } from "../config-sources.ts";
+import { localServerUrl } from "../server-client.ts";
 
 export const serveCommand: Command = {
   name: "serve",
@@ -33,6 +39,7 @@ export const serveCommand: Command = {
     },
   },
   async run(input) {
+    process.umask(0o077);
     const config = loadConfig(configFlags(input), input.env);
     const adminPassword = input.env.SESSIOND_ADMIN_PASSWORD || undefined;
     const app = await buildApp(config, adminPassword === undefined ? {} : { adminPassword });
@@ -42,6 +49,21 @@ export const serveCommand: Command = {
     } catch (error) {
       await app.stop().catch(() => undefined);
       throw error;
+    }
+    // The directory commands find this server by the notice and go through its API (see
+    // running-server.ts); it is written before the ready lines, so whoever waits for them finds it.
+    const address = app.http.server.address();
+    const port = typeof address === "object" && address ? address.port : config.http.port;
+    let forgetNotice = () => {};
+    try {
+      forgetNotice = announceRunningServer(
+        config.dataDir,
+        localServerUrl({ ...config, http: { ...config.http, port } }),
+      );
+    } catch (error) {
+      process.stderr.write(
+        `sessiond: cannot write ${RUNNING_SERVER_FILE} in ${config.dataDir} (${(error as Error).message}): the user, realm and audit commands will need --url to find this server\n`,
+      );
     }
     const generated = app.provisioned?.generatedAdminPassword;
     if (generated !== undefined) {
@@ -62,6 +84,7 @@ export const serveCommand: Command = {
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         process.stdout.write(`sessiond: ${signal} received, stopping\n`);
+        forgetNotice();
         app.stop().then(resolve, (error: unknown) => {
           process.stderr.write(`sessiond: error while stopping: ${(error as Error).message}\n`);
           resolve();

@@ -1,18 +1,20 @@
 /** Checks and writes shared by the attribute operations. */
 
+import { attributeLimitsOf } from "../anonymous-limits.ts";
 import type { SessionLimits } from "../config.ts";
 import { SessionError } from "../errors.ts";
 import type { OpContext } from "../operation.ts";
-import { type Input, invalid } from "../validate.ts";
+import { Type } from "../schema.ts";
+import { invalid } from "../validate.ts";
 
 /** Longest name accepted at all; the configured limit may be lower. */
 const HARD_NAME_LIMIT = 1024;
 
-/** The `name` field of `input`; errors call it `label` (`entries[2].name` in a batch). */
-export function parseAttributeName(input: Input, label = "name"): string {
-  const name = input.name;
-  if (typeof name !== "string" || name === "") throw invalid(label, "is required");
-  if (name.length > HARD_NAME_LIMIT) throw invalid(label, `must be at most ${HARD_NAME_LIMIT} characters`);
+/** An attribute's name as input; `checkedAttributeName` adds what a schema cannot say. */
+export const ATTRIBUTE_NAME = Type.String({ minLength: 1, maxLength: HARD_NAME_LIMIT });
+
+/** The name, refused when it holds control characters; errors call it `label` (`entries[2].name`). */
+export function checkedAttributeName(name: string, label = "name"): string {
   // Control characters in names would make lists and logs ambiguous.
   if (/\p{Cc}/u.test(name)) throw invalid(label, "must not contain control characters");
   return name;
@@ -42,15 +44,15 @@ export async function writeAttributes(ctx: OpContext, entries: readonly (readonl
       );
     }
   }
-  const result = await ctx.store.putAttributes(session.key, entries, {
-    maxCount: limits.maxAttributes,
-    maxTotalBytes: limits.maxAttributeTotalBytes,
-  });
+  // A session without a user holds less: what a stranger stores costs the server as much as anyone's.
+  const quota = attributeLimitsOf(session, limits);
+  const result = await ctx.store.putAttributes(session.key, entries, quota);
   if (result === "no-session") throw new SessionError("NOT_AUTHENTICATED");
   if (result === "limit") {
+    const whose = session.userName === null ? "A session that is not logged in" : "A session";
     throw new SessionError(
       "LIMIT_EXCEEDED",
-      `A session may hold at most ${limits.maxAttributes} attributes and ${limits.maxAttributeTotalBytes} bytes of them.`,
+      `${whose} may hold at most ${quota.maxCount} attributes and ${quota.maxTotalBytes} bytes of them.`,
     );
   }
 }

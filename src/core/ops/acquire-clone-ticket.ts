@@ -5,17 +5,14 @@
  */
 
 import { SessionError } from "../errors.ts";
+import { NO_INPUT } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
 import { digestSecret, generateSecret } from "../secrets.ts";
-import { asObject, onlyFields } from "../validate.ts";
 
 export const acquireCloneTicket = defineOperation({
   name: "ticket.clone",
   auth: "user",
-  parse(raw: unknown): Record<string, never> {
-    onlyFields(asObject(raw), []);
-    return {};
-  },
+  input: NO_INPUT,
   async run(ctx): Promise<{ ticket: string; expiresAt: number }> {
     const session = ctx.caller.session;
     if (!session || session.userName === null) throw new SessionError("NOT_AUTHENTICATED");

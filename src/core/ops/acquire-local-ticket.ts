@@ -7,21 +7,15 @@
 
 import { resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
+import { LOGIN_NAME, REALM_REFERENCE } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import { generateSecret, localTicketDigest } from "../secrets.ts";
-import { asObject, onlyFields, optionalString, requiredString } from "../validate.ts";
 
 export const acquireLocalTicket = defineOperation({
   name: "ticket.local",
   auth: "none",
-  parse(raw: unknown): { userName: string; realm?: string | undefined } {
-    const input = asObject(raw);
-    onlyFields(input, ["userName", "realm"]);
-    return {
-      userName: requiredString(input, "userName", { max: 200 }),
-      realm: optionalString(input, "realm", { max: 63 }),
-    };
-  },
+  input: Type.Object({ userName: LOGIN_NAME, realm: Type.Optional(REALM_REFERENCE) }, { additionalProperties: false }),
   async run(ctx, input): Promise<{ userName: string; passwordFilePath: string; expiresAt: number }> {
     if (!ctx.caller.context.isLoopback && !ctx.caller.context.trusted) {
       throw new SessionError("INVALID_REQUEST", "Local tickets are offered only to callers on this machine.");

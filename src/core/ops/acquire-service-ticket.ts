@@ -9,17 +9,16 @@
 
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import { generateSecret, serviceTicketDigest } from "../secrets.ts";
-import { asObject, onlyFields, requiredString } from "../validate.ts";
 
 export const acquireServiceTicket = defineOperation({
   name: "ticket.service",
   auth: "user",
-  parse(raw: unknown): { scope: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["scope"]);
-    return { scope: requiredString(input, "scope", { max: 2048 }) };
-  },
+  input: Type.Object(
+    { scope: Type.String({ minLength: 1, maxLength: 2048, description: "What the ticket may be used for" }) },
+    { additionalProperties: false },
+  ),
   async run(ctx, input): Promise<{ ticket: string; expiresAt: number }> {
     const session = ctx.caller.session;
     if (!session || session.userName === null) throw new SessionError("NOT_AUTHENTICATED");

@@ -5,19 +5,24 @@
 
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import { digestSecret } from "../secrets.ts";
-import { type NewSessionOptions, parseNewSessionOptions } from "../sessions.ts";
-import { asObject, onlyFields, requiredString } from "../validate.ts";
+import { NEW_SESSION_INPUT } from "../sessions.ts";
 import { completeLogin, type LoginResult } from "./login.ts";
 
 export const cloneSession = defineOperation({
   name: "session.clone",
   auth: "none",
-  parse(raw: unknown): NewSessionOptions & { ticket: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["ticket", "idleTimeoutSeconds", "binding", "secretFormat", "client"]);
-    return { ...parseNewSessionOptions(input), ticket: requiredString(input, "ticket", { max: 256 }) };
-  },
+  input: Type.Object(
+    {
+      ticket: Type.String({ minLength: 1, maxLength: 256 }),
+      idleTimeoutSeconds: NEW_SESSION_INPUT.idleTimeoutSeconds,
+      binding: NEW_SESSION_INPUT.binding,
+      secretFormat: NEW_SESSION_INPUT.secretFormat,
+      client: NEW_SESSION_INPUT.client,
+    },
+    { additionalProperties: false },
+  ),
   async run(ctx, input): Promise<LoginResult> {
     const ticket = await ctx.store.takeTicket(digestSecret(input.ticket), "clone", ctx.clock.now());
     const source = ticket?.sessionKey ? await ctx.sessions.find({ key: ticket.sessionKey }) : null;

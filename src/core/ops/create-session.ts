@@ -5,36 +5,37 @@
  * ask, as it can for server-bound sessions.
  */
 
+import { admitAnonymousSession, limitAnonymousSession } from "../anonymous-limits.ts";
 import { namedRealm, resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
-import {
-  buildSession,
-  insertSession,
-  NEW_SESSION_FIELDS,
-  type NewSessionOptions,
-  parseNewSessionOptions,
-} from "../sessions.ts";
-import { asObject, onlyFields, optionalString } from "../validate.ts";
+import { type Static, Type } from "../schema.ts";
+import { buildSession, insertSession, NEW_SESSION_INPUT } from "../sessions.ts";
 import { type SessionView, sessionView } from "../views.ts";
 
-export interface CreateSessionInput extends NewSessionOptions {
-  /** Log the new session in as this user (`name` or `name@realm`); trusted callers only. */
-  userName?: string | undefined;
-}
+const CreateSessionInputSchema = Type.Object(
+  {
+    ...NEW_SESSION_INPUT,
+    userName: Type.Optional(
+      Type.String({ maxLength: 200, description: "Log the new session in as this user (trusted callers only)" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type CreateSessionInput = Static<typeof CreateSessionInputSchema>;
 
 export const createSession = defineOperation({
   name: "session.create",
   auth: "none",
-  parse(raw: unknown): CreateSessionInput {
-    const input = asObject(raw);
-    onlyFields(input, [...NEW_SESSION_FIELDS, "userName"]);
-    return { ...parseNewSessionOptions(input), userName: optionalString(input, "userName", { max: 200 }) };
-  },
+  input: CreateSessionInputSchema,
   async run(ctx, options): Promise<{ secret: string; session: SessionView }> {
     if (options.userName === undefined) {
       const realm = (await namedRealm(ctx, options.realm, options.realmId)) ?? (await ctx.defaultRealm());
+      // A stranger's session: within what one address may hold, with a short idle timeout.
+      await admitAnonymousSession(ctx);
       const { record, secret } = await buildSession(ctx, realm, options, null);
+      limitAnonymousSession(ctx, record);
       await insertSession(ctx, record);
       return { secret, session: sessionView(record) };
     }

@@ -2,17 +2,14 @@
 
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields } from "../validate.ts";
-import { checkAttributeName, parseAttributeName } from "./_attributes.ts";
+import { Type } from "../schema.ts";
+import { ATTRIBUTE_NAME, checkAttributeName, checkedAttributeName } from "./_attributes.ts";
 
 export const deleteAttribute = defineOperation({
   name: "attributes.delete",
   auth: "session",
-  parse(raw: unknown): { name: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["name"]);
-    return { name: parseAttributeName(input) };
-  },
+  input: Type.Object({ name: ATTRIBUTE_NAME }, { additionalProperties: false }),
+  refine: (input) => ({ name: checkedAttributeName(input.name) }),
   async run(ctx, input): Promise<{ deleted: boolean }> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");

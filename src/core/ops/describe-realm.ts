@@ -4,8 +4,8 @@
  * locales are public; nothing about users or policy is shown.
  */
 
+import { NO_INPUT } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields } from "../validate.ts";
 
 export interface RealmDescription {
   id: string;
@@ -18,10 +18,7 @@ export const describeRealm = defineOperation({
   name: "realm.describe",
   auth: "none",
   serviceTicket: true,
-  parse(raw: unknown): Record<string, never> {
-    onlyFields(asObject(raw), []);
-    return {};
-  },
+  input: NO_INPUT,
   async run(ctx): Promise<RealmDescription> {
     const own = ctx.caller.session?.realm;
     const realm = own === undefined ? await ctx.defaultRealm() : await ctx.realm(own);

@@ -10,20 +10,15 @@
  */
 
 import { SessionError } from "../errors.ts";
+import { SESSION_NUMBER } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, invalid, onlyFields, optionalInteger } from "../validate.ts";
+import { Type } from "../schema.ts";
 import { maySeeAllSessions, ownsSession } from "./_visibility.ts";
 
 export const disconnectSession = defineOperation({
   name: "session.disconnect",
   auth: "session",
-  parse(raw: unknown): { number: number } {
-    const input = asObject(raw);
-    onlyFields(input, ["number"]);
-    const number = optionalInteger(input, "number", { min: 0 });
-    if (number === undefined) throw invalid("number", "is required");
-    return { number };
-  },
+  input: Type.Object({ number: SESSION_NUMBER }, { additionalProperties: false }),
   async run(ctx, input): Promise<{ number: number; own: boolean }> {
     const caller = ctx.caller;
     const own = caller.session;

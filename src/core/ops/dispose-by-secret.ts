@@ -5,18 +5,15 @@
  * or ended secret is no error. Answers whether a session was ended.
  */
 
+import { SECRET } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import { digestSecret } from "../secrets.ts";
-import { asObject, onlyFields, requiredString } from "../validate.ts";
 
 export const disposeBySecret = defineOperation({
   name: "session.disposeBySecret",
   auth: "session",
-  parse(raw: unknown): { secret: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["secret"]);
-    return { secret: requiredString(input, "secret", { max: 256 }) };
-  },
+  input: Type.Object({ secret: SECRET }, { additionalProperties: false }),
   async run(ctx, input): Promise<{ ended: boolean }> {
     const session = await ctx.sessions.find({ digest: digestSecret(input.secret) });
     if (!session || session.binding?.kind === "server") return { ended: false };

@@ -2,18 +2,15 @@
 
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields } from "../validate.ts";
-import { checkAttributeName, parseAttributeName } from "./_attributes.ts";
+import { Type } from "../schema.ts";
+import { ATTRIBUTE_NAME, checkAttributeName, checkedAttributeName } from "./_attributes.ts";
 
 export const getAttribute = defineOperation({
   name: "attributes.get",
   auth: "session",
   serviceTicket: true,
-  parse(raw: unknown): { name: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["name"]);
-    return { name: parseAttributeName(input) };
-  },
+  input: Type.Object({ name: ATTRIBUTE_NAME }, { additionalProperties: false }),
+  refine: (input) => ({ name: checkedAttributeName(input.name) }),
   async run(ctx, input): Promise<{ name: string; value: string | null }> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");

@@ -8,44 +8,40 @@
 
 import { namedRealm, resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
+import { LOCALE, LOGIN_NAME } from "../fields.ts";
 import { checkLocale } from "../locale.ts";
 import { defineOperation } from "../operation.ts";
-import { NEW_SESSION_FIELDS, type NewSessionOptions, parseNewSessionOptions } from "../sessions.ts";
+import { type Static, Type } from "../schema.ts";
+import { NEW_SESSION_INPUT } from "../sessions.ts";
 import type { Realm, User } from "../types.ts";
-import { asObject, invalid, onlyFields, optionalBoolean, optionalInteger, optionalString } from "../validate.ts";
+import { invalid } from "../validate.ts";
 import { completeLogin, type LoginResult } from "./login.ts";
 
-export interface ImpersonateInput extends NewSessionOptions {
-  /** The user by name (`name` or `name@realm`), or by number with `userNumber`. */
-  userName?: string | undefined;
-  userNumber?: number | undefined;
-  locale?: string | undefined;
-  inPlace?: boolean | undefined;
-  /** Answer `identity` too, as login does. */
-  identity?: boolean | undefined;
-}
+const ImpersonateInputSchema = Type.Object(
+  {
+    userName: Type.Optional(LOGIN_NAME),
+    userNumber: Type.Optional(Type.Integer({ minimum: 0, description: "The user by number instead of by name" })),
+    locale: Type.Optional(LOCALE),
+    inPlace: Type.Optional(Type.Boolean({ description: "Turn the caller's own session into the user's" })),
+    identity: Type.Optional(Type.Boolean({ description: "Answer `identity` too, as login does" })),
+    ...NEW_SESSION_INPUT,
+  },
+  { additionalProperties: false },
+);
+
+/** The user by name (`name` or `name@realm`), or by number with `userNumber`: one of the two. */
+export type ImpersonateInput = Static<typeof ImpersonateInputSchema>;
 
 export const impersonate = defineOperation({
   name: "session.impersonate",
   auth: "user",
   privilege: "Sessions.ImpersonateUser",
-  parse(raw: unknown): ImpersonateInput {
-    const input = asObject(raw);
-    onlyFields(input, ["userName", "userNumber", "locale", "inPlace", "identity", ...NEW_SESSION_FIELDS]);
-    const userName = optionalString(input, "userName", { max: 200 });
-    const userNumber = optionalInteger(input, "userNumber", { min: 0 });
-    if (userName === "") throw invalid("userName", "is required");
-    if ((userName === undefined) === (userNumber === undefined)) {
+  input: ImpersonateInputSchema,
+  refine(input) {
+    if ((input.userName === undefined) === (input.userNumber === undefined)) {
       throw invalid("userName or userNumber", "must be given, not both");
     }
-    return {
-      ...parseNewSessionOptions(input),
-      userName,
-      userNumber,
-      locale: optionalString(input, "locale", { max: 16 }),
-      inPlace: optionalBoolean(input, "inPlace"),
-      identity: optionalBoolean(input, "identity"),
-    };
+    return input;
   },
   async run(ctx, input): Promise<LoginResult> {
     let realm: Realm;

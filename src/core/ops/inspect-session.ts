@@ -5,8 +5,10 @@
  */
 
 import { SessionError } from "../errors.ts";
+import { SESSION_KEY } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, invalid, onlyFields, optionalInteger, optionalString } from "../validate.ts";
+import { Type } from "../schema.ts";
+import { invalid } from "../validate.ts";
 import { type SessionView, sessionView } from "../views.ts";
 import { maySee } from "./_visibility.ts";
 
@@ -14,13 +16,14 @@ export const inspectSession = defineOperation({
   name: "session.inspect",
   auth: "user",
   serviceTicket: true,
-  parse(raw: unknown): { key?: string | undefined; number?: number | undefined } {
-    const input = asObject(raw);
-    onlyFields(input, ["key", "number"]);
-    const key = optionalString(input, "key", { max: 64 });
-    const number = optionalInteger(input, "number", { min: 1 });
-    if ((key === undefined) === (number === undefined)) throw invalid("key or number", "must be given, not both");
-    return { key, number };
+  input: Type.Object(
+    { key: Type.Optional(SESSION_KEY), number: Type.Optional(Type.Integer({ minimum: 1 })) },
+    { additionalProperties: false },
+  ),
+  refine(input) {
+    if ((input.key === undefined) === (input.number === undefined))
+      throw invalid("key or number", "must be given, not both");
+    return input;
   },
   async run(ctx, input): Promise<{ active: true; session?: SessionView; userName: string | null }> {
     const session = await ctx.sessions.find(

@@ -5,17 +5,14 @@
  * shown.
  */
 
+import { NO_INPUT } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields } from "../validate.ts";
 
 export const listPublicRealms = defineOperation({
   name: "realm.listPublic",
   auth: "none",
   serviceTicket: true,
-  parse(raw: unknown): Record<string, never> {
-    onlyFields(asObject(raw), []);
-    return {};
-  },
+  input: NO_INPUT,
   async run(ctx): Promise<{ id: string; name: string }[]> {
     return (await ctx.store.listRealms()).map((realm) => ({ id: realm.id, name: realm.name }));
   },

@@ -5,10 +5,11 @@
  * refused with `NO_PERMISSION`.
  */
 
+import { REALM_REFERENCE } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
 import { requirePrivilege } from "../privileges.ts";
+import { choiceOf, Type } from "../schema.ts";
 import { PROTOCOLS, type Protocol } from "../types.ts";
-import { asObject, oneOf, onlyFields, optionalBoolean, optionalInteger, optionalString } from "../validate.ts";
 import { type SessionView, sessionView } from "../views.ts";
 import { maySeeAllSessions } from "./_visibility.ts";
 
@@ -26,18 +27,18 @@ export const listSessions = defineOperation({
   name: "session.list",
   auth: "user",
   serviceTicket: true,
-  parse(raw: unknown): ListSessionsInput {
-    const input = asObject(raw);
-    onlyFields(input, ["realm", "userName", "protocol", "after", "limit", "all"]);
-    return {
-      realm: optionalString(input, "realm", { max: 63 }),
-      userName: optionalString(input, "userName", { max: 200 }),
-      protocol: oneOf(input, "protocol", PROTOCOLS),
-      after: optionalInteger(input, "after", { min: 0 }),
-      limit: optionalInteger(input, "limit", { min: 1, max: 1000 }) ?? 100,
-      all: optionalBoolean(input, "all"),
-    };
-  },
+  input: Type.Object(
+    {
+      realm: Type.Optional(REALM_REFERENCE),
+      userName: Type.Optional(Type.String({ maxLength: 200 })),
+      protocol: Type.Optional(choiceOf(PROTOCOLS)),
+      after: Type.Optional(Type.Integer({ minimum: 0, description: "The `nextAfter` of the previous page" })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "At most this many (default 100)" })),
+      all: Type.Optional(Type.Boolean({ description: "Everyone's sessions or NO_PERMISSION" })),
+    },
+    { additionalProperties: false },
+  ),
+  refine: (input): ListSessionsInput => ({ ...input, limit: input.limit ?? 100 }),
   async run(ctx, input): Promise<{ sessions: SessionView[]; nextAfter: number | null }> {
     const caller = ctx.caller;
     const filter = { ...input };

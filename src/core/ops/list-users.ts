@@ -1,20 +1,27 @@
-/** Lists the users of a realm (command line `user list`). Needs `Directory.Manage`. */
+/**
+ * Lists the users of a realm, a page at a time in number order (command line `user list`, JSON `GET
+ * /realms/{realm}/users`). Needs `Directory.Manage`. A page reads only the users it returns.
+ */
 
+import { AFTER_NUMBER, PAGE_LIMIT, REALM_REFERENCE } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields, optionalString } from "../validate.ts";
+import { Type } from "../schema.ts";
 import { type UserView, userView } from "../views.ts";
+import { DEFAULT_PAGE_LIMIT, pageOf } from "./_directory-changes.ts";
 
 export const listUsers = defineOperation({
   name: "directory.listUsers",
   auth: "user",
   privilege: "Directory.Manage",
-  parse(raw: unknown): { realm?: string | undefined } {
-    const input = asObject(raw);
-    onlyFields(input, ["realm"]);
-    return { realm: optionalString(input, "realm", { max: 63 }) };
-  },
-  async run(ctx, input): Promise<UserView[]> {
+  input: Type.Object(
+    { realm: Type.Optional(REALM_REFERENCE), after: Type.Optional(AFTER_NUMBER), limit: Type.Optional(PAGE_LIMIT) },
+    { additionalProperties: false },
+  ),
+  async run(ctx, input): Promise<{ users: UserView[]; nextAfter: number | null }> {
     const realm = input.realm === undefined ? await ctx.defaultRealm() : await ctx.realm(input.realm);
-    return (await ctx.store.listUsers(realm.name)).map(userView);
+    const limit = input.limit ?? DEFAULT_PAGE_LIMIT;
+    const fetched = await ctx.store.listUsers(realm.name, input.after ?? null, limit + 1);
+    const page = pageOf(fetched, limit, (user) => user.number);
+    return { users: page.items.map(userView), nextAfter: page.nextAfter };
   },
 });

@@ -11,8 +11,10 @@
 import { findUserByTypedName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import type { User } from "../types.ts";
-import { asObject, invalid, onlyFields, optionalInteger, optionalString, requiredString } from "../validate.ts";
+import { invalid } from "../validate.ts";
+import { asLoginAttempt } from "./_login-attempt.ts";
 import { completeLogin, type LoginResult, verifyCredentials } from "./login.ts";
 
 export interface LoginPersonInput {
@@ -25,16 +27,21 @@ export interface LoginPersonInput {
 export const loginPerson = defineOperation({
   name: "session.loginPerson",
   auth: "session",
-  parse(raw: unknown): LoginPersonInput {
-    const input = asObject(raw);
-    onlyFields(input, ["realm", "userNumber", "name", "password"]);
-    const userNumber = optionalInteger(input, "userNumber", { min: 0 });
-    const name = optionalString(input, "name", { max: 200 });
-    if ((userNumber === undefined) === (name === undefined))
+  input: Type.Object(
+    {
+      realm: Type.String({ minLength: 1, maxLength: 63 }),
+      userNumber: Type.Optional(Type.Integer({ minimum: 0 })),
+      name: Type.Optional(Type.String({ maxLength: 200 })),
+      // May be empty: httpkom persons may have an empty password.
+      password: Type.String({ maxLength: 1024 }),
+    },
+    { additionalProperties: false },
+  ),
+  refine(input): LoginPersonInput {
+    if ((input.userNumber === undefined) === (input.name === undefined)) {
       throw invalid("userNumber or name", "must be given, not both");
-    const password = optionalString(input, "password", { max: 1024 });
-    if (password === undefined) throw invalid("password", "is required");
-    return { realm: requiredString(input, "realm", { max: 63 }), userNumber, name, password };
+    }
+    return input;
   },
   async run(ctx, input): Promise<LoginResult> {
     const realm = await ctx.realm(input.realm);
@@ -42,18 +49,20 @@ export const loginPerson = defineOperation({
     if (input.userNumber !== undefined) {
       user = await ctx.store.getUserByNumber(realm.name, input.userNumber);
       if (!user) {
-        // Spend the time of a real check, as for any unknown user.
-        await ctx.hasher.verify(await ctx.decoyHash(), input.password);
-        ctx.emit("login-failed", null, {
-          realm: realm.name,
-          protocol: ctx.caller.context.protocol,
-          ipAddress: ctx.caller.context.ipAddress ?? null,
-          detail: `No user has number ${input.userNumber}.`,
+        const number = input.userNumber;
+        // Throttled like any attempt: guessing numbers is guessing names.
+        await asLoginAttempt(ctx, realm, `#${number}`, async () => {
+          // Spend the time of a real check, as for any unknown user.
+          await ctx.hasher.verify(await ctx.decoyHash(), input.password, ctx.caller.context.ipAddress);
+          ctx.emit("login-failed", null, {
+            realm: realm.name,
+            protocol: ctx.caller.context.protocol,
+            ipAddress: ctx.caller.context.ipAddress ?? null,
+            detail: `No user has number ${number}.`,
+          });
+          throw new SessionError("INVALID_LOGIN", undefined, { reason: "undefined-person", details: { id: number } });
         });
-        throw new SessionError("INVALID_LOGIN", undefined, {
-          reason: "undefined-person",
-          details: { id: input.userNumber },
-        });
+        throw new SessionError("INVALID_LOGIN");
       }
     } else {
       user = await findUserByTypedName(ctx, realm.name, input.name ?? "");

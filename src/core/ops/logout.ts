@@ -1,17 +1,14 @@
 /** Logs the user out; the session itself stays, anonymous (httpkom `current/logout`, JSON `POST /session/logout`). */
 
 import { SessionError } from "../errors.ts";
+import { NO_INPUT } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields } from "../validate.ts";
 import { type SessionView, sessionView } from "../views.ts";
 
 export const logout = defineOperation({
   name: "session.logout",
   auth: "user",
-  parse(raw: unknown): Record<string, never> {
-    onlyFields(asObject(raw), []);
-    return {};
-  },
+  input: NO_INPUT,
   async run(ctx): Promise<SessionView> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");

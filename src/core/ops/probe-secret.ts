@@ -6,18 +6,15 @@
  * unknown secret.
  */
 
+import { SECRET } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import { digestSecret } from "../secrets.ts";
-import { asObject, onlyFields, requiredString } from "../validate.ts";
 
 export const probeSecret = defineOperation({
   name: "session.probeSecret",
   auth: "session",
-  parse(raw: unknown): { secret: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["secret"]);
-    return { secret: requiredString(input, "secret", { max: 256 }) };
-  },
+  input: Type.Object({ secret: SECRET }, { additionalProperties: false }),
   async run(ctx, input): Promise<{ live: boolean; serverBound: boolean }> {
     const session = await ctx.sessions.find({ digest: digestSecret(input.secret) });
     return { live: session !== null, serverBound: session?.binding?.kind === "server" };

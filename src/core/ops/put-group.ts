@@ -1,43 +1,31 @@
-/** Creates or updates a group (configuration at start-up). Needs `Directory.Manage`. */
+/**
+ * Creates or updates a group (configuration at start-up, JSON `POST` and `PATCH
+ * /realms/{realm}/groups`). Needs `Directory.Manage`. Its members' privileges change at once: the
+ * engine forgets what it cached of the directory after every directory operation. A change is audited.
+ */
 
+import { PUT_GROUP_INPUT } from "../directory-input.ts";
+import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
-import { isPrivilege, type Privilege } from "../privileges.ts";
+import type { Static } from "../schema.ts";
 import type { Group } from "../types.ts";
-import {
-  asObject,
-  invalid,
-  NAME_PATTERN,
-  onlyFields,
-  optionalInteger,
-  optionalString,
-  optionalStringArray,
-  requiredString,
-} from "../validate.ts";
+import { groupChanges } from "./_directory-changes.ts";
+
+export type PutGroupInput = Static<typeof PUT_GROUP_INPUT> & { mode: "create" | "update" | "upsert" };
 
 export const putGroup = defineOperation({
   name: "directory.putGroup",
   auth: "user",
   privilege: "Directory.Manage",
-  parse(raw: unknown): {
-    name: string;
-    realm?: string | undefined;
-    number?: number | undefined;
-    privileges?: Privilege[] | undefined;
-  } {
-    const input = asObject(raw);
-    onlyFields(input, ["name", "realm", "number", "privileges"]);
-    const privileges = optionalStringArray(input, "privileges", { max: 64 });
-    if (privileges && !privileges.every(isPrivilege)) throw invalid("privileges", "must name known privileges");
-    return {
-      name: requiredString(input, "name", { pattern: NAME_PATTERN }),
-      realm: optionalString(input, "realm", { max: 63 }),
-      number: optionalInteger(input, "number", { min: 0, max: 2 ** 31 - 1 }),
-      privileges: privileges as Privilege[] | undefined,
-    };
-  },
+  input: PUT_GROUP_INPUT,
+  refine: (input): PutGroupInput => ({ ...input, mode: input.mode ?? "create" }),
   async run(ctx, input): Promise<Group> {
     const realm = input.realm === undefined ? await ctx.defaultRealm() : await ctx.realm(input.realm);
     const existing = await ctx.store.getGroup(realm.name, input.name);
+    if (existing && input.mode === "create") {
+      throw new SessionError("ALREADY_EXISTS", "A group with this name exists in the realm.");
+    }
+    if (!existing && input.mode === "update") throw new SessionError("NOT_FOUND", "No such group.");
     let number = input.number ?? existing?.number;
     if (number === undefined) {
       const groups = await ctx.store.listGroups(realm.name);
@@ -49,7 +37,11 @@ export const putGroup = defineOperation({
       number,
       privileges: input.privileges ?? existing?.privileges ?? [],
     };
-    await ctx.store.putGroup(group);
+    const changes = groupChanges(existing, group);
+    if (changes !== null) {
+      await ctx.store.putGroup(group);
+      await ctx.audit(existing ? "group-updated" : "group-created", { realm: realm.name, detail: changes });
+    }
     return group;
   },
 });

@@ -1,86 +1,36 @@
 /**
- * Creates or updates a user (command line `user add`, configuration at start-up). Needs
- * `Directory.Manage`. The password is hashed with argon2id off the event loop; when an update brings
- * the same password again (a restart with an unchanged configuration) the hash is kept, so sessions
- * survive. When the password really changes, the user's other sessions end.
+ * Creates or updates a user (command line `user add`, configuration at start-up, JSON `POST` and
+ * `PATCH /realms/{realm}/users`). Needs `Directory.Manage`. The password is hashed with argon2id off
+ * the event loop; when an update brings the same password again (a restart with an unchanged
+ * configuration) the hash is kept, so sessions survive. When the password really changes, or the user
+ * is disabled, the user's other sessions end. A change is audited, the password only as changed.
  */
 
 import { resolveLoginName } from "../directory.ts";
+import { PUT_USER_INPUT } from "../directory-input.ts";
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
-import { isPrivilege, type Privilege } from "../privileges.ts";
-import type { User } from "../types.ts";
-import {
-  asObject,
-  invalid,
-  NAME_PATTERN,
-  oneOf,
-  onlyFields,
-  optionalBoolean,
-  optionalInteger,
-  optionalString,
-  optionalStringArray,
-  requiredString,
-} from "../validate.ts";
+import type { Static } from "../schema.ts";
+import type { DirectoryChange, User } from "../types.ts";
 import { type UserView, userView } from "../views.ts";
+import { userChanges } from "./_directory-changes.ts";
 import { endSessionsOfUser } from "./set-password.ts";
 
-export interface PutUserInput {
-  name: string;
-  realm?: string | undefined;
-  mode: "create" | "upsert";
-  number?: number | undefined;
-  fullName?: string | undefined;
-  password?: string | undefined;
-  passwordHash?: string | undefined;
-  groups?: string[] | undefined;
-  privileges?: Privilege[] | undefined;
-  disabled?: boolean | undefined;
-}
+export type PutUserInput = Static<typeof PUT_USER_INPUT> & { mode: "create" | "update" | "upsert" };
 
 export const putUser = defineOperation({
   name: "directory.putUser",
   auth: "user",
   privilege: "Directory.Manage",
-  parse(raw: unknown): PutUserInput {
-    const input = asObject(raw);
-    onlyFields(input, [
-      "name",
-      "realm",
-      "mode",
-      "number",
-      "fullName",
-      "password",
-      "passwordHash",
-      "groups",
-      "privileges",
-      "disabled",
-    ]);
-    const privileges = optionalStringArray(input, "privileges", { max: 64 });
-    if (privileges && !privileges.every(isPrivilege)) throw invalid("privileges", "must name known privileges");
-    const groups = optionalStringArray(input, "groups", { max: 256 });
-    if (groups && !groups.every((g) => NAME_PATTERN.test(g))) throw invalid("groups", "must be group names");
-    const password = optionalString(input, "password", { max: 1024 });
-    if (password === "") throw invalid("password", "must not be empty");
-    return {
-      name: requiredString(input, "name", { pattern: NAME_PATTERN }),
-      realm: optionalString(input, "realm", { max: 63 }),
-      mode: oneOf(input, "mode", ["create", "upsert"] as const) ?? "create",
-      number: optionalInteger(input, "number", { min: 0, max: 2 ** 31 - 1 }),
-      fullName: optionalString(input, "fullName", { max: 200 }),
-      password,
-      passwordHash: optionalString(input, "passwordHash", { max: 512, pattern: /^\$argon2id\$/ }),
-      groups,
-      privileges: privileges as Privilege[] | undefined,
-      disabled: optionalBoolean(input, "disabled"),
-    };
-  },
+  input: PUT_USER_INPUT,
+  refine: (input): PutUserInput => ({ ...input, mode: input.mode ?? "create" }),
   async run(ctx, input): Promise<UserView> {
     const realm = input.realm === undefined ? await ctx.defaultRealm() : await ctx.realm(input.realm);
     const { userName } = await resolveLoginName(ctx, input.name, realm.name);
     const existing = await ctx.store.getUser(realm.name, userName);
     if (existing && input.mode === "create")
       throw new SessionError("ALREADY_EXISTS", "A user with this name exists in the realm.");
+    if (!existing && input.mode === "update") throw new SessionError("NOT_FOUND", "No such user.");
     let number = input.number ?? existing?.number;
     if (number === undefined) {
       const users = await ctx.store.listUsers(realm.name);
@@ -106,15 +56,28 @@ export const putUser = defineOperation({
       disabled: input.disabled ?? existing?.disabled ?? false,
       createdAt: existing?.createdAt ?? ctx.clock.now(),
     };
+    const changes = userChanges(existing, user);
+    if (changes === null) return userView(user);
     await ctx.store.putUser(user);
+    await ctx.audit(changeKind(existing, user, passwordChanged), { realm: realm.name, userName, detail: changes });
     if (existing && (passwordChanged || user.disabled)) {
       await endSessionsOfUser(
         ctx,
         realm.name,
         userName,
         user.disabled ? "The user was disabled." : "The password changed.",
+        { keepCallers: !user.disabled },
       );
     }
     return userView(user);
   },
 });
+
+/** How the audit log names a change to a user: a change of password or of standing before any other. */
+function changeKind(existing: User | null, user: User, passwordChanged: boolean): DirectoryChange {
+  if (!existing) return "user-created";
+  if (existing.disabled !== user.disabled) return user.disabled ? "user-disabled" : "user-enabled";
+  const onlyPassword =
+    passwordChanged && userChanges(existing, { ...user, passwordHash: existing.passwordHash }) === null;
+  return onlyPassword ? "password-changed" : "user-updated";
+}

@@ -8,8 +8,9 @@
 import { userNameFromFullName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import type { User } from "../types.ts";
-import { asObject, invalid, onlyFields, optionalString, requiredString } from "../validate.ts";
+import { invalid } from "../validate.ts";
 import { type UserView, userView } from "../views.ts";
 
 export interface RegisterUserInput {
@@ -21,16 +22,17 @@ export interface RegisterUserInput {
 export const registerUser = defineOperation({
   name: "directory.registerUser",
   auth: "session",
-  parse(raw: unknown): RegisterUserInput {
-    const input = asObject(raw);
-    onlyFields(input, ["realm", "fullName", "password"]);
-    const password = optionalString(input, "password", { max: 1024 });
-    if (!password) throw invalid("password", "is required and must not be empty");
-    return {
-      realm: requiredString(input, "realm", { max: 63 }),
-      fullName: requiredString(input, "fullName", { max: 200 }).trim(),
-      password,
-    };
+  input: Type.Object(
+    {
+      realm: Type.String({ minLength: 1, maxLength: 63 }),
+      fullName: Type.String({ minLength: 1, maxLength: 200 }),
+      password: Type.String({ maxLength: 1024 }),
+    },
+    { additionalProperties: false },
+  ),
+  refine(input): RegisterUserInput {
+    if (input.password === "") throw invalid("password", "is required and must not be empty");
+    return { ...input, fullName: input.fullName.trim() };
   },
   async run(ctx, input): Promise<UserView> {
     const realm = await ctx.realm(input.realm);

@@ -4,21 +4,17 @@
  */
 
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields, requiredString } from "../validate.ts";
+import { Type } from "../schema.ts";
 
 export const sessionIsActive = defineOperation({
   name: "session.isActive",
   auth: "user",
   serviceTicket: true,
   privilege: "Sessions.ValidateSession",
-  parse(raw: unknown): { key: string; userName: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["key", "userName"]);
-    return {
-      key: requiredString(input, "key", { max: 64 }),
-      userName: requiredString(input, "userName", { max: 200 }),
-    };
-  },
+  input: Type.Object(
+    { key: Type.String({ minLength: 1, maxLength: 64 }), userName: Type.String({ minLength: 1, maxLength: 200 }) },
+    { additionalProperties: false },
+  ),
   async run(ctx, input): Promise<boolean> {
     const session = await ctx.sessions.find({ key: input.key });
     if (!session || session.userName === null) return false;

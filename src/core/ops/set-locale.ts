@@ -3,17 +3,13 @@
 import { SessionError } from "../errors.ts";
 import { checkLocale } from "../locale.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields, requiredString } from "../validate.ts";
+import { Type } from "../schema.ts";
 import { type SessionView, sessionView } from "../views.ts";
 
 export const setLocale = defineOperation({
   name: "session.setLocale",
   auth: "session",
-  parse(raw: unknown): { locale: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["locale"]);
-    return { locale: requiredString(input, "locale", { max: 16 }) };
-  },
+  input: Type.Object({ locale: Type.String({ minLength: 1, maxLength: 16 }) }, { additionalProperties: false }),
   async run(ctx, input): Promise<SessionView> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");

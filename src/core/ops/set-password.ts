@@ -1,26 +1,23 @@
 /**
- * Changes a user's password (command line `user passwd`). Needs `Directory.Manage`, or is the
- * caller's own password. Every other session of the user ends: a changed password means whoever
- * knew the old one must be shut out.
+ * Changes a user's password (command line `user passwd`, JSON `PUT
+ * /realms/{realm}/users/{name}/password`). Needs `Directory.Manage`, or is the caller's own password.
+ * Every other session of the user ends: a changed password means whoever knew the old one must be
+ * shut out. The audit log records that it changed, never what to.
  */
 
 import { resolveLoginName } from "../directory.ts";
 import { SessionError } from "../errors.ts";
+import { PASSWORD, REALM_REFERENCE, USER_REFERENCE } from "../fields.ts";
 import { defineOperation, type OpContext } from "../operation.ts";
-import { asObject, onlyFields, optionalString, requiredString } from "../validate.ts";
+import { Type } from "../schema.ts";
 
 export const setPassword = defineOperation({
   name: "directory.setPassword",
   auth: "user",
-  parse(raw: unknown): { name: string; realm?: string | undefined; password: string } {
-    const input = asObject(raw);
-    onlyFields(input, ["name", "realm", "password"]);
-    return {
-      name: requiredString(input, "name", { max: 200 }),
-      realm: optionalString(input, "realm", { max: 63 }),
-      password: requiredString(input, "password", { max: 1024 }),
-    };
-  },
+  input: Type.Object(
+    { name: USER_REFERENCE, realm: Type.Optional(REALM_REFERENCE), password: PASSWORD },
+    { additionalProperties: false },
+  ),
   async run(ctx, input): Promise<{ sessionsEnded: number }> {
     const { realm, userName } = await resolveLoginName(ctx, input.name, input.realm);
     const caller = ctx.caller;
@@ -37,22 +34,31 @@ export const setPassword = defineOperation({
     const user = await ctx.store.getUser(realm.name, userName);
     if (!user) throw new SessionError("NOT_FOUND", "No such user.");
     await ctx.store.putUser({ ...user, passwordHash: await ctx.hasher.hash(input.password) });
-    return { sessionsEnded: await endSessionsOfUser(ctx, realm.name, userName, "The password changed.") };
+    await ctx.audit("password-changed", { realm: realm.name, userName });
+    return {
+      sessionsEnded: await endSessionsOfUser(ctx, realm.name, userName, "The password changed.", { keepCallers: true }),
+    };
   },
 });
 
-/** Ends every session of a user except the caller's own; returns how many ended. */
+/**
+ * Ends every session of a user; returns how many ended. The caller's own session is kept when
+ * `keepCallers` (changing one's own password should not log one out); a user who is disabled or
+ * deleted keeps none, even the session that did it.
+ */
 export async function endSessionsOfUser(
   ctx: OpContext,
   realm: string,
   userName: string,
   detail: string,
+  options: { keepCallers: boolean } = { keepCallers: false },
 ): Promise<number> {
   const keys: string[] = [];
+  const kept = options.keepCallers ? ctx.caller.session?.key : undefined;
   let after: number | null = null;
   do {
     const page = await ctx.sessions.list({ realm, userName }, after, 500);
-    keys.push(...page.sessions.map((s) => s.key).filter((key) => key !== ctx.caller.session?.key));
+    keys.push(...page.sessions.map((s) => s.key).filter((key) => key !== kept));
     after = page.nextAfter;
   } while (after !== null);
   let ended = 0;

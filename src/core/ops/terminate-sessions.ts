@@ -11,8 +11,8 @@
 
 import { SessionError } from "../errors.ts";
 import { defineOperation, type OpContext } from "../operation.ts";
+import { choiceOf, Type } from "../schema.ts";
 import type { SessionRecord } from "../types.ts";
-import { asObject, invalid, oneOf, onlyFields } from "../validate.ts";
 import { maySeeAllSessions, ownsSession } from "./_visibility.ts";
 
 export type SessionRef = { key: string } | { number: number };
@@ -29,24 +29,34 @@ export interface TerminateResult {
   results: { ref: SessionRef; key: string | null; outcome: TerminateOutcome }[];
 }
 
-function parseRef(value: unknown, index: number): SessionRef {
-  if (typeof value === "string" && value.length > 0 && value.length <= 64) return { key: value };
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return { number: value };
-  throw invalid(`sessions[${index}]`, "must be a session key (text) or number");
-}
-
 export const terminateSessions = defineOperation({
   name: "session.terminate",
   auth: "user",
-  parse(raw: unknown): TerminateInput {
-    const input = asObject(raw);
-    onlyFields(input, ["sessions", "mode"]);
-    const list = input.sessions;
-    if (!Array.isArray(list) || list.length === 0 || list.length > 1000) {
-      throw invalid("sessions", "must be a list of 1 to 1000 session keys or numbers");
-    }
-    return { sessions: list.map(parseRef), mode: oneOf(input, "mode", ["in-order", "batch"] as const) ?? "batch" };
-  },
+  input: Type.Object(
+    {
+      sessions: Type.Array(
+        Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer({ minimum: 0 })], {
+          errorMessage: "must be a session key (text) or number",
+        }),
+        {
+          minItems: 1,
+          maxItems: 1000,
+          errorMessage: "must be a list of 1 to 1000 session keys or numbers",
+          description: "Session keys, or session numbers",
+        },
+      ),
+      mode: Type.Optional(
+        choiceOf(["batch", "in-order"] as const, {
+          description: "`batch`: a result per session. `in-order`: stop at the first failure, as vSphere does.",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  refine: (input): TerminateInput => ({
+    sessions: input.sessions.map((ref) => (typeof ref === "string" ? { key: ref } : { number: ref })),
+    mode: input.mode ?? "batch",
+  }),
   async run(ctx, input): Promise<TerminateResult> {
     const caller = ctx.caller;
     if (input.mode === "in-order" && !maySeeAllSessions(caller)) {

@@ -5,9 +5,10 @@
 
 import { isWellFormedLocale } from "../locale.ts";
 import { defineOperation } from "../operation.ts";
+import { Type } from "../schema.ts";
 import { SERVICE_MESSAGE_SETTING } from "../service-message.ts";
 import type { ServiceMessage } from "../types.ts";
-import { asObject, invalid, onlyFields, optionalString } from "../validate.ts";
+import { invalid } from "../validate.ts";
 
 const MAX_MESSAGE = 4096;
 
@@ -15,23 +16,24 @@ export const updateServiceMessage = defineOperation({
   name: "serviceMessage.update",
   auth: "user",
   privilege: "Sessions.GlobalMessage",
-  parse(raw: unknown): { text: string; byLocale: Record<string, string> } {
-    const input = asObject(raw);
-    onlyFields(input, ["text", "byLocale"]);
-    const text = optionalString(input, "text", { max: MAX_MESSAGE });
-    if (text === undefined) throw invalid("text", "is required (an empty text clears the message)");
-    const byLocale: Record<string, string> = {};
-    if (input.byLocale !== undefined && input.byLocale !== null) {
-      const raw = asObject(input.byLocale, "byLocale");
-      for (const [locale, value] of Object.entries(raw)) {
-        if (!isWellFormedLocale(locale)) throw invalid("byLocale", "must be keyed by locales like 'en' or 'en_US'");
-        if (typeof value !== "string" || value.length > MAX_MESSAGE) {
-          throw invalid(`byLocale.${locale}`, `must be a text of at most ${MAX_MESSAGE} characters`);
-        }
-        byLocale[locale] = value;
-      }
+  input: Type.Object(
+    {
+      text: Type.String({ maxLength: MAX_MESSAGE, description: "An empty text clears the message" }),
+      byLocale: Type.Optional(
+        Type.Object(
+          {},
+          { additionalProperties: Type.String({ maxLength: MAX_MESSAGE }), description: "The text by locale" },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  refine(input): { text: string; byLocale: Record<string, string> } {
+    const byLocale = (input.byLocale ?? {}) as Record<string, string>;
+    if (!Object.keys(byLocale).every(isWellFormedLocale)) {
+      throw invalid("byLocale", "must be keyed by locales like 'en' or 'en_US'");
     }
-    return { text, byLocale };
+    return { text: input.text, byLocale };
   },
   async run(ctx, input): Promise<ServiceMessage> {
     const actor = ctx.caller.user ? `${ctx.caller.user.name}@${ctx.caller.user.realm}` : "(local administrator)";

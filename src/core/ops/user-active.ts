@@ -4,16 +4,13 @@
  */
 
 import { SessionError } from "../errors.ts";
+import { NO_INPUT } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
-import { asObject, onlyFields } from "../validate.ts";
 
 export const userActive = defineOperation({
   name: "session.userActive",
   auth: "session",
-  parse(raw: unknown): Record<string, never> {
-    onlyFields(asObject(raw), []);
-    return {};
-  },
+  input: NO_INPUT,
   async run(ctx): Promise<{ userActiveAt: number }> {
     const session = ctx.caller.session;
     if (!session) throw new SessionError("NOT_AUTHENTICATED");

@@ -10,6 +10,8 @@
  * - `DirectoryStore` (`directory.ts`): realms, users and groups;
  * - `TicketStore` (`tickets.ts`): single-use tickets;
  * - `SettingsStore` and `AuditStore` (`settings.ts`): server-wide settings and the audit log;
+ * - `LoginFailureStore` (`login-failures.ts`): failed-login counts for the brute-force throttle;
+ * - `OutboxStore` (`outbox.ts`): events waiting to be delivered to webhooks;
  * - `ClusterStore` (`cluster.ts`), only for stores several nodes share: leases and hints.
  *
  * @module
@@ -17,6 +19,8 @@
 
 import type { ClusterStore } from "./cluster.ts";
 import type { DirectoryStore } from "./directory.ts";
+import type { LoginFailureStore } from "./login-failures.ts";
+import type { OutboxStore } from "./outbox.ts";
 import type { SessionStore } from "./sessions.ts";
 import type { AuditStore, SettingsStore } from "./settings.ts";
 import type { TicketStore } from "./tickets.ts";
@@ -24,7 +28,14 @@ import type { TicketStore } from "./tickets.ts";
 export type StoreDriverName = "memory" | "sqlite" | "postgres";
 
 /** A whole store: every part of the contract, in one backend. */
-export interface Store extends SessionStore, DirectoryStore, TicketStore, SettingsStore, AuditStore {
+export interface Store
+  extends SessionStore,
+    DirectoryStore,
+    TicketStore,
+    SettingsStore,
+    AuditStore,
+    LoginFailureStore,
+    OutboxStore {
   readonly driver: StoreDriverName;
   /**
    * True when other nodes may write the same store (PostgreSQL). The engine then trusts what it has
@@ -34,6 +45,14 @@ export interface Store extends SessionStore, DirectoryStore, TicketStore, Settin
   readonly shared: boolean;
   /** Leases, dead nodes' sessions and hints, when several nodes share the store (`shared`). */
   readonly cluster?: ClusterStore;
+  /**
+   * How many bytes the store's data takes, for `/healthz` and the cap on what strangers may make the
+   * server hold (`sessions.maxDatabaseBytes`). SQLite: its pages in use (`page_count` less the free
+   * list, times `page_size`), which falls again as sessions end. PostgreSQL: `pg_database_size` of the
+   * database, which falls only once the space is vacuumed. Memory: an estimate of what its sessions and
+   * attributes hold.
+   */
+  databaseBytes(): Promise<number>;
   /** Releases connections and handles. Idempotent. */
   close(): Promise<void>;
 }

@@ -14,17 +14,28 @@ export interface DirectoryStore {
   getRealm(name: string): Promise<Realm | null>;
   /** The realm with this id (a lowercase GUID), or null. */
   getRealmById(id: string): Promise<Realm | null>;
-  /** Realms ordered by name. */
-  listRealms(): Promise<Realm[]>;
+  /**
+   * Realms ordered by name (byte-wise); with `after`, only those whose name sorts after it; at most
+   * `limit` (all without one). A page is read through the name's index.
+   */
+  listRealms(after?: string | null, limit?: number): Promise<Realm[]>;
   /** Inserts or replaces by name. Rejects with `ALREADY_EXISTS` when another realm has the same id. */
   putRealm(realm: Realm): Promise<void>;
+  /**
+   * Deletes a realm with all its users and groups, as one atomic step. True when the realm existed.
+   * Does not touch sessions or tickets: the engine ends the sessions.
+   */
+  deleteRealm(name: string): Promise<boolean>;
 
   /** The user of a realm with this name, or null. */
   getUser(realm: string, name: string): Promise<User | null>;
   /** The user of a realm with this number, or null. */
   getUserByNumber(realm: string, number: number): Promise<User | null>;
-  /** Users of a realm, ordered by number. */
-  listUsers(realm: string): Promise<User[]>;
+  /**
+   * Users of a realm ordered by number; with `after`, only those numbered above it; at most `limit`
+   * (all without one). A page is read through the (realm, number) index.
+   */
+  listUsers(realm: string, after?: number | null, limit?: number): Promise<User[]>;
   /**
    * Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` when another user of the realm
    * has the same number.
@@ -35,8 +46,8 @@ export interface DirectoryStore {
 
   /** The group of a realm with this name, or null. */
   getGroup(realm: string, name: string): Promise<Group | null>;
-  /** Groups of a realm, ordered by number. */
-  listGroups(realm: string): Promise<Group[]>;
+  /** Groups of a realm ordered by number, paged as `listUsers` pages. */
+  listGroups(realm: string, after?: number | null, limit?: number): Promise<Group[]>;
   /** Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` on a duplicate number. */
   putGroup(group: Group): Promise<void>;
   /** True when a group was deleted. */

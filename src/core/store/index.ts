@@ -7,6 +7,8 @@
 export type { ClusterMessage, ClusterStore, NodeLease, StoreHint } from "./cluster.ts";
 export type { Store, StoreDriverName } from "./contract.ts";
 export type { DirectoryStore } from "./directory.ts";
+export type { LoginFailureCount, LoginFailureStore } from "./login-failures.ts";
+export type { NewOutboxEntry, OutboxEntry, OutboxStore } from "./outbox.ts";
 export type {
   AttributeEntry,
   AttributeLimits,
@@ -18,5 +20,5 @@ export type {
   SessionPatch,
   SessionStore,
 } from "./sessions.ts";
-export type { AuditStore, SettingsStore } from "./settings.ts";
+export type { AuditFilter, AuditStore, SettingsStore } from "./settings.ts";
 export type { TicketStore } from "./tickets.ts";

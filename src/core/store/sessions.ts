@@ -28,12 +28,21 @@ export interface SessionPage {
 
 /**
  * Fields of a session that operations may change in place. `realm` and `idleTimeoutMs` change only
- * when an anonymous session logs in to another realm and moves into it.
+ * when an anonymous session logs in to another realm and moves into it; `secretDigest` when a login
+ * rotates the secret, after which the old secret finds nothing.
  */
 export type SessionPatch = Partial<
   Pick<
     SessionRecord,
-    "userName" | "impersonatedBy" | "loginAt" | "locale" | "messageLocale" | "expiresAt" | "realm" | "idleTimeoutMs"
+    | "userName"
+    | "impersonatedBy"
+    | "loginAt"
+    | "locale"
+    | "messageLocale"
+    | "expiresAt"
+    | "realm"
+    | "idleTimeoutMs"
+    | "secretDigest"
   >
 >;
 
@@ -164,6 +173,15 @@ export interface SessionStore {
 
   /** Number of sessions matching the filter. */
   countSessions(filter: SessionFilter): Promise<number>;
+
+  /**
+   * Number of anonymous sessions (`userName` null) whose `client.ipAddress` is exactly `ipAddress` and
+   * whose deadline has not passed at `now`: the earlier of `expiresAt` and `lastActiveAt +
+   * idleTimeoutMs`, each when set (a session with neither counts). The engine caps what one address
+   * may hold with it, on every node of a shared store. Served by an index on the address of
+   * anonymous sessions, so that its cost grows with that address's sessions, not with all sessions.
+   */
+  countAnonymousSessions(ipAddress: string, now: number): Promise<number>;
 
   /** The value, or null when the attribute or the session is absent. */
   getAttribute(sessionKey: string, name: string): Promise<string | null>;

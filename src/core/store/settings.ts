@@ -4,21 +4,38 @@
  * @module
  */
 
-import type { AuditEntry } from "../types.ts";
+import type { AuditEntry, AuditKind } from "../types.ts";
 
 export interface SettingsStore {
   /** A small JSON-serialisable server-wide value (service message, host GUID), or null. */
   getSetting(name: string): Promise<unknown>;
   /** Stores a setting, replacing any value it had. */
   putSetting(name: string, value: unknown): Promise<void>;
+  /**
+   * Stores a setting only when it has none, atomically, and answers the value it holds afterwards:
+   * `value` when this call stored it, the earlier one otherwise. Several nodes making a value at once
+   * (a key) all end up with the same one.
+   */
+  putSettingIfAbsent(name: string, value: unknown): Promise<unknown>;
   /** The names of every setting stored, in name order. */
   listSettingNames(): Promise<string[]>;
+}
+
+/** Filter for reading the audit log. Every given field must match exactly. */
+export interface AuditFilter {
+  realm?: string;
+  userName?: string;
+  type?: AuditKind;
 }
 
 export interface AuditStore {
   /** Appends an audit entry; the store assigns increasing ids. */
   appendAudit(entry: AuditEntry): Promise<void>;
 
-  /** Audit entries with `id > after`, ascending, at most `limit`. */
-  listAudit(after: number | null, limit: number): Promise<AuditEntry[]>;
+  /**
+   * Audit entries matching the filter with `id > after`, ascending, at most `limit`. Each shape of
+   * filter is served by an index ending in `id`, so that a page reads the entries it returns, not the
+   * log before them or the entries the filter leaves out.
+   */
+  listAudit(after: number | null, limit: number, filter?: AuditFilter): Promise<AuditEntry[]>;
 }

@@ -12,35 +12,17 @@
 
 import type { Socket } from "node:net";
 import { SessionError } from "../../core/errors.ts";
-import type { Answers } from "./answers.ts";
-import { type Connection, closeWithError, endSoon, write } from "./connection.ts";
-import type { AgentLogger } from "./server.ts";
+import { closeWithError, endSoon, write } from "./connection.ts";
+import type { Admission, AgentLogger, Answers, Connection, Verdict } from "./parts.ts";
+
+export type { Admission, Verdict };
+
 import type { AgentSettings } from "./settings.ts";
 
 export interface AdmissionOptions {
   settings: AgentSettings;
   log: AgentLogger;
   answers: Answers;
-}
-
-/** What to do with a new TCP connection. */
-export type Verdict = { kind: "open" } | { kind: "refuse"; message: string } | { kind: "drop" };
-
-/** The connection limits and login deadlines of one front door. */
-export interface Admission {
-  /**
-   * Counts a new TCP connection against the limits until it closes: `open` it, `refuse` it (with
-   * `refuse`, once a TLS connection has finished its handshake), or `drop` it (destroy it unanswered).
-   */
-  admit(raw: Socket): Verdict;
-  /** Answers a connection over the limits with one error packet and closes it. */
-  refuse(socket: Socket, address: string, message: string): void;
-  /** Starts the deadline by which a connection without a permanent session must log in. */
-  armLoginTimer(connection: Connection): void;
-  /** (Re)starts the close-if-idle timer of a connection that has no permanent session. */
-  armIdleTimer(connection: Connection): void;
-  /** Stops both timers: the connection has logged in. */
-  disarm(connection: Connection): void;
 }
 
 /** Limits with nothing counted yet. */

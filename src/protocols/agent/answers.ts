@@ -19,34 +19,17 @@ import {
   errorBody,
   type RequestEnvelope,
 } from "./codec.ts";
-import type { Connection } from "./connection.ts";
 import { agentErrorOf, INTERNAL_ERROR } from "./errors.ts";
 import { type CallEnvironment, dispatch, INTERFACES } from "./methods.ts";
-import type { AgentLogger } from "./server.ts";
+import type { AgentLogger, Answers, Connection } from "./parts.ts";
+
+export type { Answers };
 
 export interface AnswersOptions {
   engine: Engine;
   /** The Agent host id: answers are addressed to `vzclient<N>-<hostId>`. */
   hostId: string;
   log: AgentLogger;
-}
-
-/** Builds the packets the front door sends. */
-export interface Answers {
-  /** The answer to one packet's bytes, or null for a blank one. Never throws. */
-  answer(connection: Connection, env: CallEnvironment, bytes: Buffer): Promise<string | null>;
-  /**
-   * An error answer; `envelope` is what could be read of the request, if anything. Its `<session>`
-   * names the session the request ran in (protocols.md 2.2), so it is left out when the request never
-   * reached one: an unknown, ended or malformed id must not read as a session the client still holds.
-   * Without a connection (one refused at the door) it is addressed to client 0.
-   */
-  errorPacket(
-    connection: Connection | undefined,
-    envelope: RequestEnvelope | undefined,
-    origin: string,
-    error: unknown,
-  ): string;
 }
 
 /** The answer builder of one front door (its packet ids are unique to it). */

@@ -16,41 +16,16 @@ import { SessionError } from "../../core/errors.ts";
 import { endsLogin } from "../../core/events.ts";
 import type { EventType } from "../../core/types.ts";
 import { isLoopbackAddress } from "../http-context.ts";
-import type { Admission } from "./admission.ts";
-import type { Answers } from "./answers.ts";
-import { createPacketDecoder, type DecodedItem, framePacket, type PacketDecoder } from "./framing.ts";
+import { createPacketDecoder, framePacket } from "./framing.ts";
 import type { CallEnvironment, PermanentSession } from "./methods.ts";
-import type { AgentLogger, AgentStats } from "./server.ts";
+import type { Admission, AgentLogger, AgentStats, Answers, Connection } from "./parts.ts";
+
+export type { Connection };
+
 import type { AgentSettings } from "./settings.ts";
 
 /** How long a connection being closed after a last error packet may take to read it. */
 const LINGER_MS = 2_000;
-
-/** An open Agent connection: what the admission timers, the packet pump and the login share. */
-export interface Connection {
-  /** The engine's id of this connection. */
-  id: string;
-  /** Per-server counter: the `N` of `vzclient<N>-<hostId>`. */
-  number: number;
-  socket: Socket;
-  address: string;
-  permanent: PermanentSession | undefined;
-  decoder: PacketDecoder;
-  queue: DecodedItem[];
-  queuedBytes: number;
-  /** The loop answering queued packets, while it runs. */
-  running: Promise<void> | undefined;
-  pausedByUs: boolean;
-  /** Set once the connection is being closed: nothing more is read or answered. */
-  closing: boolean;
-  idleTimer: NodeJS.Timeout | undefined;
-  /** Closes the connection when it has not logged in by then, whatever it sends meanwhile. */
-  loginTimer: NodeJS.Timeout | undefined;
-  /** Resolves once the connection is closed and the engine has ended its bound sessions. */
-  done: Promise<void>;
-  /** Stops the engine watching the permanent session (several nodes: it may end on another). */
-  unwatch?: (() => void) | undefined;
-}
 
 /** Sends one framed packet, unless the socket is done. */
 export function write(socket: Socket, xml: string): void {
@@ -117,7 +92,7 @@ export function createConnections(options: ConnectionsOptions): Connections {
   function setPermanent(connection: Connection, session: PermanentSession): void {
     connection.permanent = session;
     // With several nodes, another may terminate it: the engine announces that here too.
-    connection.unwatch = engine.watchSession(session.key);
+    connection.unwatch = engine.watchSession(session.key, "agent");
     byPermanentKey.set(session.key, connection);
     admission.disarm(connection);
   }

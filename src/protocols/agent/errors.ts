@@ -41,6 +41,8 @@ export const AGENT_CODE_OF: Record<ErrorCode, AgentErrorName> = {
   INVALID_ARGUMENT: "INVALID_PARAMETER",
   UNKNOWN_METHOD: "UNKNOWN_CALL",
   INVALID_LOGIN: "BAD_CREDENTIALS",
+  // A throttled login is a failed login to the client; the message says how long to wait.
+  LOGIN_THROTTLED: "BAD_CREDENTIALS",
   NOT_AUTHENTICATED: "NOT_LOGGED_IN",
   NO_PERMISSION: "NO_PERMISSION",
   INVALID_LOCALE: "INVALID_PARAMETER",
@@ -100,6 +102,7 @@ const REASON_NAMES: Record<ErrorReason, AgentErrorName | undefined> = {
   "node-id-taken": undefined,
   "logged-in-elsewhere": undefined,
   "service-ticket": undefined,
+  "session-of-another-door": undefined,
   fenced: undefined,
   "clock-skew": undefined,
 };

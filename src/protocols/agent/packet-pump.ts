@@ -9,12 +9,10 @@
  */
 
 import { SessionError } from "../../core/errors.ts";
-import type { Admission } from "./admission.ts";
-import type { Answers } from "./answers.ts";
-import { type Connection, closeWithError, write } from "./connection.ts";
+import { closeWithError, write } from "./connection.ts";
 import { AGENT_REASONS } from "./errors.ts";
 import type { CallEnvironment } from "./methods.ts";
-import type { AgentLogger } from "./server.ts";
+import type { Admission, AgentLogger, Answers, Connection } from "./parts.ts";
 import type { AgentSettings } from "./settings.ts";
 
 export interface PacketPumpOptions {

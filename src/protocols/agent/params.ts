@@ -8,20 +8,25 @@
  */
 
 import { SessionError } from "../../core/errors.ts";
-import { GUID_PATTERN } from "../../core/validate.ts";
-import { childElements, hasText, textOf, type XmlElement } from "../xml.ts";
+import { MAX_CHOSEN_IDLE_SECONDS } from "../../core/sessions.ts";
+import {
+  decodeBase64Text,
+  guidParameter,
+  invalidParameter,
+  parameterText,
+  wholeNumberParameter,
+} from "../kit/params.ts";
+import { childElements, hasText, type XmlElement } from "../xml.ts";
+
+export { invalidParameter };
 
 /** How often a parameter may appear: at most once, or any number of times. */
 export type ParamArity = "once" | "many";
 
 export type ParamSpec = Readonly<Record<string, ParamArity>>;
 
-/** Longest `expiration` accepted: the core's longest idle timeout, 366 days. */
-export const MAX_EXPIRATION_SECONDS = 366 * 24 * 3600;
-
-export function invalidParameter(name: string, expectation: string): SessionError {
-  return new SessionError("INVALID_ARGUMENT", `${name} ${expectation}.`, { details: { field: name } });
-}
+/** Longest `expiration` accepted: the longest idle timeout a client may choose. */
+export const MAX_EXPIRATION_SECONDS = MAX_CHOSEN_IDLE_SECONDS;
 
 export interface CallParams {
   /** The elements given for a parameter, in order (none when absent). */
@@ -65,11 +70,7 @@ export function readParams(element: XmlElement, spec: ParamSpec, where: string):
     byName.set(child.local, list);
   }
 
-  const textIn = (element: XmlElement, name: string): string => {
-    const value = textOf(element);
-    if (value === null) throw invalidParameter(name, "must hold text, not elements");
-    return value;
-  };
+  const textIn = (element: XmlElement, name: string) => parameterText(element, name, "must hold text, not elements");
   const rawText = (name: string): string | undefined => {
     const [first] = byName.get(name) ?? [];
     return first === undefined ? undefined : textIn(first, name);
@@ -97,33 +98,11 @@ export function readParams(element: XmlElement, spec: ParamSpec, where: string):
     },
     guid(name) {
       const value = text(name);
-      if (value === undefined) return undefined;
-      if (!GUID_PATTERN.test(value))
-        throw invalidParameter(name, "must be a GUID like 00000000-0000-0000-0000-000000000000");
-      return value.toLowerCase();
+      return value === undefined ? undefined : guidParameter(value, name);
     },
     seconds(name) {
       const value = text(name);
-      if (value === undefined) return undefined;
-      const number = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-      if (!(number >= 1 && number <= MAX_EXPIRATION_SECONDS)) {
-        throw invalidParameter(name, `must be a whole number of seconds from 1 to ${MAX_EXPIRATION_SECONDS}`);
-      }
-      return number;
+      return value === undefined ? undefined : wholeNumberParameter(value, name, 1, MAX_EXPIRATION_SECONDS, "seconds");
     },
   };
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Strict base64 (`base64Binary`: white space allowed between characters) of UTF-8 text. */
-export function decodeBase64Text(value: string, name: string): string {
-  const compact = value.replace(/[ \t\r\n]/g, "");
-  if (!BASE64.test(compact)) throw invalidParameter(name, "must be base64");
-  try {
-    return utf8.decode(Buffer.from(compact, "base64"));
-  } catch {
-    throw invalidParameter(name, "must be base64 of UTF-8 text");
-  }
 }

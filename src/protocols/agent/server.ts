@@ -16,17 +16,15 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
-import type { Engine, EngineLogger } from "../../core/engine.ts";
+import type { Engine } from "../../core/engine.ts";
 import { createAdmission } from "./admission.ts";
 import { createAnswers } from "./answers.ts";
 import { createConnections } from "./connection.ts";
 import { createPacketPump } from "./packet-pump.ts";
+import type { AgentLogger, AgentStats } from "./parts.ts";
 import type { AgentSettings } from "./settings.ts";
 
-/** The subset of a pino logger the front door uses: the engine's, and `debug` for connections coming and going. */
-export interface AgentLogger extends EngineLogger {
-  debug(object: unknown, message?: string): void;
-}
+export type { AgentLogger, AgentStats };
 
 export interface AgentServerOptions {
   engine: Engine;
@@ -40,16 +38,6 @@ export interface AgentServerOptions {
 export interface AgentListener {
   name: string;
   url: string;
-}
-
-/** What the front door holds now, for operators and tests. */
-export interface AgentStats {
-  /** Open connections. */
-  connections: number;
-  /** Of those, the ones logged in (with a permanent session). */
-  loggedIn: number;
-  /** Of those, the ones whose reading is paused: too much queued, or their client does not read. */
-  paused: number;
 }
 
 export interface AgentServer {

@@ -12,6 +12,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_ARGUMENT: 400,
   UNKNOWN_METHOD: 404,
   INVALID_LOGIN: 401,
+  // With `Retry-After` (see `retryAfterHeader`).
+  LOGIN_THROTTLED: 429,
   NOT_AUTHENTICATED: 401,
   NO_PERMISSION: 403,
   INVALID_LOCALE: 400,
@@ -44,6 +46,13 @@ export function authChallenge(code: ErrorCode): Record<string, string> | undefin
   return code === "NOT_AUTHENTICATED" || code === "INVALID_LOGIN"
     ? { "www-authenticate": 'Bearer realm="sessiond"' }
     : undefined;
+}
+
+/** The headers an error answer carries besides its body: the auth challenge, or when to try again. */
+export function errorHeaders(error: SessionError): Record<string, string> | undefined {
+  const retryAfter = error.details.retryAfterSeconds;
+  if (typeof retryAfter === "number") return { "retry-after": String(retryAfter) };
+  return authChallenge(error.code);
 }
 
 export { ERROR_CODES };

@@ -1,12 +1,14 @@
 /**
  * `GET /api/v1/session/events`: a Server-Sent Events stream for one session. It pushes the service
- * message when it changes (`service-message`) and tells the client when its session ends and why
- * (`session-ended`, then the stream closes), whichever node ended it. A comment line every 15 s keeps
+ * message when it changes (`service-message`), warns shortly before the session's idle deadline
+ * (`session-expiring`, with the deadline: `sessions.expiryWarningSeconds`), and tells the client when
+ * its session ends and why (`session-ended`, then the stream closes), whichever node ended it. A comment line every 15 s keeps
  * proxies from closing an idle stream and re-checks that the session still exists (another process
  * may have ended it).
  *
  * Opening the stream is one call like any other; keeping it open is not activity, so an open stream
- * alone never keeps a session alive.
+ * alone never keeps a session alive. Streams are limited in all, per address and per session
+ * (`stream-limits.ts`): one over a limit is refused with `LIMIT_EXCEEDED` before it opens.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { SessionError } from "../../core/errors.ts";
 import { isEndReason, type SessionEvent } from "../../core/events.ts";
 import type { CallContext } from "../../core/operation.ts";
 import { localizedMessage, readServiceMessage } from "../../core/service-message.ts";
+import { admitStream } from "./stream-limits.ts";
 
 const HEARTBEAT_MS = 15_000;
 
@@ -37,6 +40,7 @@ export async function openEventStream(
   if (!session) throw new SessionError("NOT_AUTHENTICATED");
   const key = session.key;
   const locale = session.messageLocale;
+  const release = admitStream(engine, context.ipAddress, key);
 
   reply.hijack();
   const out = reply.raw;
@@ -53,6 +57,7 @@ export async function openEventStream(
   const close = () => {
     if (closed) return;
     closed = true;
+    release();
     streams.delete(close);
     unsubscribe();
     unwatch();
@@ -65,7 +70,7 @@ export async function openEventStream(
   };
 
   // With several nodes, the session may end on another: the engine announces that here too.
-  const unwatch = engine.watchSession(key);
+  const unwatch = engine.watchSession(key, "api-events");
   const unsubscribe = engine.events.subscribe((event: SessionEvent) => {
     if (closed) return;
     if (event.type === "message-updated") {
@@ -79,6 +84,9 @@ export async function openEventStream(
       ended(event.type, event.at, event.detail);
     } else if (event.sessionKey === key && event.type === "logout") {
       send("logout", { key, at: event.at });
+    } else if (event.sessionKey === key && event.type === "session-expiring") {
+      // Any call, or `POST /session/active`, before the deadline keeps the session.
+      send("session-expiring", { key, deadline: event.deadline, at: event.at });
     }
   });
 

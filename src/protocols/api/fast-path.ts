@@ -15,7 +15,7 @@ import fastJson from "fast-json-stringify";
 import type { Engine, EngineLogger } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import { whoAmI } from "../../core/ops/index.ts";
-import { authChallenge, errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
+import { errorBody, errorHeaders, INTERNAL_ERROR, statusOf } from "./errors.ts";
 import { API_PREFIX, apiContext } from "./plugin.ts";
 import { clientSchema, sessionSchema, whoAmISchema } from "./schemas.ts";
 
@@ -53,7 +53,7 @@ export function createWhoAmIFastPath(engine: Engine, log: EngineLogger) {
           log.error({ err: error }, "Unexpected error in the JSON API");
           failure = INTERNAL_ERROR;
         }
-        send(res, statusOf(failure.code), JSON.stringify(errorBody(failure)), authChallenge(failure.code));
+        send(res, statusOf(failure.code), JSON.stringify(errorBody(failure)), errorHeaders(failure));
       },
     );
     return true;

@@ -17,10 +17,18 @@ import type { SessionRef } from "../../core/ops/index.ts";
 import * as ops from "../../core/ops/index.ts";
 import { type HttpRequestLike, httpCallContext } from "../kit/call-context.ts";
 import { frameworkFailure } from "../kit/framework-errors.ts";
+import { registerAdminRoutes } from "./admin-routes.ts";
 import { renderDocsPage } from "./docs-page.ts";
-import { authChallenge, errorBody, INTERNAL_ERROR, statusOf } from "./errors.ts";
+import { errorBody, errorHeaders, INTERNAL_ERROR, statusOf } from "./errors.ts";
 import { closeAllStreams, openEventStream } from "./events.ts";
 import * as s from "./schemas.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The operation a route calls: its input schema is the route's (see `schemas.ts`, `bodyOf`). */
+    operation?: Pick<Operation<unknown, unknown>, "name" | "input">;
+  }
+}
 
 export interface ApiPluginOptions {
   engine: Engine;
@@ -59,7 +67,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     request.log.error({ err: error }, "Unexpected error in the JSON API");
     sessionError = INTERNAL_ERROR;
   }
-  const challenge = authChallenge(sessionError.code);
+  const challenge = errorHeaders(sessionError);
   if (challenge) reply.headers(challenge);
   return reply.code(status ?? statusOf(sessionError.code)).send(errorBody(sessionError));
 }
@@ -106,6 +114,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
       preValidation: async (request) => {
         if (request.body === undefined) request.body = {};
       },
+      config: { operation: ops.createSession },
       schema: {
         summary: "Create an anonymous session",
         tags: ["sessions"],
@@ -122,6 +131,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.post(
     "/login",
     {
+      config: { operation: ops.login },
       schema: {
         summary: "Log in: into the caller's anonymous session when a bearer is sent, otherwise into a new one",
         tags: ["session"],
@@ -131,13 +141,15 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     },
     async (request, reply) => {
       const result = await call(ops.login, request, request.body);
-      return reply.code(result.secret === undefined ? 200 : 201).send(result);
+      // 201 only for a new session; a rotated secret belongs to the session the caller already had.
+      return reply.code(result.secret === undefined || result.secretRotated ? 200 : 201).send(result);
     },
   );
 
   app.post(
     "/impersonate",
     {
+      config: { operation: ops.impersonate },
       schema: {
         summary: "Log in as another user without their password (needs Sessions.ImpersonateUser)",
         tags: ["session"],
@@ -148,13 +160,15 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     },
     async (request, reply) => {
       const result = await call(ops.impersonate, request, request.body);
-      return reply.code(result.secret === undefined ? 200 : 201).send(result);
+      // 201 only for a new session; a rotated secret belongs to the session the caller already had.
+      return reply.code(result.secret === undefined || result.secretRotated ? 200 : 201).send(result);
     },
   );
 
   app.post(
     "/clone",
     {
+      config: { operation: ops.cloneSession },
       schema: {
         summary: "Turn a clone ticket into a new session of the same user",
         tags: ["session"],
@@ -223,6 +237,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.put(
     "/session/locale",
     {
+      config: { operation: ops.setLocale },
       schema: {
         summary: "Set the session's locale (must be supported by its realm)",
         tags: ["session"],
@@ -279,6 +294,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.get<{ Params: { name: string } }>(
     "/session/attributes/:name",
     {
+      config: { operation: ops.getAttribute },
       schema: {
         summary: "One attribute of the caller's session",
         tags: ["attributes"],
@@ -300,6 +316,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.put<{ Params: { name: string }; Body: { value: string } }>(
     "/session/attributes/:name",
     {
+      config: { operation: ops.putAttribute },
       schema: {
         summary: "Set one attribute of the caller's session",
         tags: ["attributes"],
@@ -318,6 +335,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.delete<{ Params: { name: string } }>(
     "/session/attributes/:name",
     {
+      config: { operation: ops.deleteAttribute },
       schema: {
         summary: "Delete one attribute of the caller's session",
         tags: ["attributes"],
@@ -363,6 +381,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.get<{ Params: { key: string } }>(
     "/sessions/:key",
     {
+      config: { operation: ops.inspectSession },
       schema: {
         summary: "Whether a session is live, and its details when the caller may see them",
         tags: ["sessions"],
@@ -387,6 +406,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.delete<{ Params: { key: string } }>(
     "/sessions/:key",
     {
+      config: { operation: ops.terminateSessions },
       schema: {
         summary: "Terminate one session (one's own user's, or anyone's with Sessions.TerminateSession)",
         tags: ["sessions"],
@@ -415,6 +435,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.post<{ Body: { sessions: (string | number)[]; mode?: "batch" | "in-order" } }>(
     "/sessions/terminate",
     {
+      config: { operation: ops.terminateSessions },
       schema: {
         summary: "Terminate several sessions: a result per session, or in order stopping at the first failure",
         tags: ["sessions"],
@@ -445,6 +466,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.put(
     "/service-message",
     {
+      config: { operation: ops.updateServiceMessage },
       schema: {
         summary: "Set the service message (needs Sessions.GlobalMessage); an empty text clears it",
         tags: ["service message"],
@@ -459,6 +481,7 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
   app.post(
     "/tickets/local",
     {
+      config: { operation: ops.acquireLocalTicket },
       schema: {
         summary: "A one-time password in a file only that user can read (callers on this machine only)",
         tags: ["tickets"],
@@ -478,6 +501,8 @@ export async function apiPlugin(app: FastifyInstance, options: ApiPluginOptions)
     },
     async (request, reply) => reply.code(201).send(await call(ops.acquireLocalTicket, request, request.body)),
   );
+
+  registerAdminRoutes(app, engine, apiContext);
 }
 
 function refText(ref: SessionRef): string | number {

@@ -1,12 +1,17 @@
 /**
  * JSON schemas of the JSON API: they validate requests, speed up serialisation, and are the source of
- * the OpenAPI document at `/api/v1/openapi.json`.
+ * the OpenAPI document at `/api/v1/openapi.json`. Request bodies are made of the operations' own input
+ * schemas (`bodyOf`), so that a limit is declared once, in the core; responses are described here.
  *
  * @module
  */
 
 import { ERROR_CODE_NAMES } from "../../core/errors.ts";
+import { SESSION_KEY } from "../../core/fields.ts";
+import type { Operation } from "../../core/operation.ts";
+import * as ops from "../../core/ops/index.ts";
 import { PRIVILEGES } from "../../core/privileges.ts";
+import type { TSchema } from "../../core/schema.ts";
 import { PROTOCOLS } from "../../core/types.ts";
 
 const nullableString = { type: ["string", "null"] } as const;
@@ -89,7 +94,11 @@ export const loginResultSchema = {
   properties: {
     secret: {
       type: "string",
-      description: "Bearer secret of a new session; absent when the caller's own session was logged in.",
+      description: "Bearer secret of a new session, or the caller's session's new secret when `secretRotated` is true.",
+    },
+    secretRotated: {
+      type: "boolean",
+      description: "The caller's own session was logged in and its secret replaced: the one sent no longer works.",
     },
     session: { $ref: "Session#" },
     user: { $ref: "User#" },
@@ -99,70 +108,65 @@ export const loginResultSchema = {
 
 export const sharedSchemas = [errorSchema, clientSchema, sessionSchema, userSchema, loginResultSchema];
 
-const newSessionProperties = {
-  realm: { type: "string", maxLength: 63 },
-  idleTimeoutSeconds: { type: "integer", minimum: 1, maximum: 31622400 },
-  client: { $ref: "Client#" },
-} as const;
+/**
+ * A route body made of some of an operation's input fields, exactly as the operation declares them:
+ * the route checks what the operation will check, and the OpenAPI document shows it. `required` may
+ * add fields the route needs though the operation does not (it takes one of several).
+ */
+export function bodyOf(
+  op: Pick<Operation<unknown, unknown>, "name" | "input">,
+  fields: readonly string[],
+  options: { required?: readonly string[] } = {},
+): RouteSchema {
+  const input = op.input as { properties?: Record<string, TSchema>; required?: string[] };
+  const properties: Record<string, unknown> = {};
+  for (const name of fields) {
+    const field = input.properties?.[name];
+    if (!field) throw new Error(`Operation ${op.name} has no input field ${name}.`);
+    properties[name] = routeSchemaOf(field);
+  }
+  const required = [...(input.required ?? []).filter((name) => fields.includes(name)), ...(options.required ?? [])];
+  return { type: "object", additionalProperties: false, properties, ...(required.length ? { required } : {}) };
+}
 
-export const createSessionBody = {
-  type: "object",
-  additionalProperties: false,
-  properties: newSessionProperties,
-} as const;
+export type RouteSchema = {
+  type: "object";
+  additionalProperties: false;
+  properties: Record<string, unknown>;
+  required?: string[];
+};
 
-export const loginBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["userName", "password"],
-  properties: {
-    userName: { type: "string", minLength: 1, maxLength: 200, description: "`name` or `name@realm`" },
-    password: { type: "string", minLength: 1, maxLength: 1024, description: "The password, or a local ticket" },
-    locale: { type: "string", maxLength: 16 },
-    newSession: { type: "boolean", description: "Log in into a new session even when the caller has one" },
-    ...newSessionProperties,
-  },
-} as const;
+/**
+ * An operation's field schema as a route states it: plain JSON, without the `errorMessage` the core's
+ * reader understands and ajv would refuse as an unknown keyword.
+ */
+export function routeSchemaOf(field: TSchema): unknown {
+  return JSON.parse(JSON.stringify(field, (key, value) => (key === "errorMessage" ? undefined : value)));
+}
 
-export const impersonateBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["userName"],
-  properties: {
-    userName: { type: "string", minLength: 1, maxLength: 200 },
-    locale: { type: "string", maxLength: 16 },
-    inPlace: { type: "boolean", description: "Turn the caller's own session into the user's" },
-    ...newSessionProperties,
-  },
-} as const;
+export const createSessionBody = bodyOf(ops.createSession, ["realm", "idleTimeoutSeconds", "client"]);
 
-export const cloneBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["ticket"],
-  properties: {
-    ticket: { type: "string", minLength: 1, maxLength: 256 },
-    idleTimeoutSeconds: newSessionProperties.idleTimeoutSeconds,
-    client: newSessionProperties.client,
-  },
-} as const;
+export const loginBody = bodyOf(ops.login, [
+  "userName",
+  "password",
+  "locale",
+  "newSession",
+  "realm",
+  "idleTimeoutSeconds",
+  "client",
+]);
 
-export const localeBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["locale"],
-  properties: { locale: { type: "string", maxLength: 16 } },
-} as const;
+export const impersonateBody = bodyOf(
+  ops.impersonate,
+  ["userName", "locale", "inPlace", "realm", "idleTimeoutSeconds", "client"],
+  { required: ["userName"] },
+);
 
-export const serviceMessageBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["text"],
-  properties: {
-    text: { type: "string", maxLength: 4096, description: "An empty text clears the message" },
-    byLocale: { type: "object", additionalProperties: { type: "string", maxLength: 4096 } },
-  },
-} as const;
+export const cloneBody = bodyOf(ops.cloneSession, ["ticket", "idleTimeoutSeconds", "client"]);
+
+export const localeBody = bodyOf(ops.setLocale, ["locale"]);
+
+export const serviceMessageBody = bodyOf(ops.updateServiceMessage, ["text", "byLocale"]);
 
 export const serviceMessageSchema = {
   type: "object",
@@ -175,31 +179,13 @@ export const serviceMessageSchema = {
   },
 } as const;
 
-export const localTicketBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["userName"],
-  properties: { userName: { type: "string", minLength: 1, maxLength: 200 }, realm: { type: "string", maxLength: 63 } },
-} as const;
+export const localTicketBody = bodyOf(ops.acquireLocalTicket, ["userName", "realm"]);
 
-export const attributeBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["value"],
-  properties: { value: { type: "string" } },
-} as const;
+/** The attribute's name comes in the path, its value in the body. */
+export const attributeBody = bodyOf(ops.putAttribute, ["value"]);
+export const attributeParams = bodyOf(ops.getAttribute, ["name"]);
 
-export const attributeParams = {
-  type: "object",
-  required: ["name"],
-  properties: { name: { type: "string", minLength: 1, maxLength: 1024 } },
-} as const;
-
-export const keyParams = {
-  type: "object",
-  required: ["key"],
-  properties: { key: { type: "string", minLength: 1, maxLength: 64 } },
-} as const;
+export const keyParams = { type: "object", required: ["key"], properties: { key: routeSchemaOf(SESSION_KEY) } };
 
 export const listSessionsQuery = {
   type: "object",
@@ -217,26 +203,7 @@ export const listSessionsQuery = {
   },
 } as const;
 
-export const terminateBody = {
-  type: "object",
-  additionalProperties: false,
-  required: ["sessions"],
-  properties: {
-    sessions: {
-      type: "array",
-      minItems: 1,
-      maxItems: 1000,
-      items: { type: ["string", "integer"] },
-      description: "Session keys, or session numbers",
-    },
-    mode: {
-      type: "string",
-      enum: ["batch", "in-order"],
-      default: "batch",
-      description: "`batch`: a result per session. `in-order`: stop at the first failure, as vSphere does.",
-    },
-  },
-} as const;
+export const terminateBody = bodyOf(ops.terminateSessions, ["sessions", "mode"]);
 
 export const terminateResultSchema = {
   type: "object",

@@ -20,6 +20,7 @@ export const EXCEPTION_CLASSES: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: `${ACR}.InvalidArgumentException`,
   UNKNOWN_METHOD: `${ACR}.NotFoundException`,
   INVALID_LOGIN: `${ACR}.SecurityException`,
+  LOGIN_THROTTLED: `${ACR}.SecurityException`,
   NOT_AUTHENTICATED: `${ACR}.SecurityException`,
   NO_PERMISSION: `${ACR}.SecurityException`,
   INVALID_LOCALE: `${ACR}.InvalidArgumentException`,
@@ -89,6 +90,9 @@ const REASON_MESSAGES: Record<ErrorReason, string | undefined> = {
   "logged-in-elsewhere":
     "This session is logged in to another community: call astrogrid.community.logout first, then log in.",
   "service-ticket": undefined,
+  // A context id is the session's for life: one made elsewhere could be known to someone else.
+  "session-of-another-door":
+    "This session was not made by astrogrid.session.createNewSession: make a new one, then log in.",
   fenced: undefined,
   "clock-skew": undefined,
 };

@@ -8,6 +8,7 @@
 
 import { SessionError } from "../../core/errors.ts";
 import * as ops from "../../core/ops/index.ts";
+import { MAX_CHOSEN_IDLE_SECONDS } from "../../core/sessions.ts";
 import type { RequestScope } from "../kit/request-scope.ts";
 import type { XmlRpcValue } from "./codec.ts";
 import { Fault, inAstrogridTerms, isNoSession } from "./errors.ts";
@@ -42,7 +43,8 @@ export interface MethodSpec {
 
 const OK = "OK";
 const NULL = "NULL";
-const MAX_MINUTES = 366 * 24 * 60;
+/** The longest idle timeout a client may choose, in AstroGrid's minutes. */
+const MAX_MINUTES = MAX_CHOSEN_IDLE_SECONDS / 60;
 
 function str(args: (string | number)[], index: number): string {
   return String(args[index]);

@@ -40,6 +40,8 @@ export const WIRE_FORMS: Record<ErrorCode, WireForm> = {
   INVALID_ARGUMENT: { kind: "httpkom", status: 400 },
   UNKNOWN_METHOD: { kind: "empty", status: 404 },
   INVALID_LOGIN: { kind: "protocol-a", status: 401, name: "InvalidPassword" },
+  // Protocol A has no "try later" for logins: jskom shows the message of a failed one.
+  LOGIN_THROTTLED: { kind: "httpkom", status: 401 },
   // No live session (missing, unknown, ended, or of another server): the client must forget its id.
   NOT_AUTHENTICATED: { kind: "empty", status: 403 },
   NO_PERMISSION: { kind: "protocol-a", status: 400, name: "PermissionDenied" },
@@ -89,6 +91,7 @@ const REASON_FORMS: Record<ErrorReason, ((error: SessionError, options: WireOpti
   "node-id-taken": undefined,
   "logged-in-elsewhere": undefined,
   "service-ticket": undefined,
+  "session-of-another-door": undefined,
   fenced: undefined,
   "clock-skew": undefined,
 };

@@ -5,37 +5,17 @@
  * @module
  */
 
-import type { Engine } from "../../core/engine.ts";
 import { SessionError } from "../../core/errors.ts";
 import type { Caller, Operation } from "../../core/operation.ts";
-import { type RequestScope, scopeOf } from "../kit/request-scope.ts";
-import { childElements, hasText, textOf, type XmlElement, xsiTypeOf } from "../xml.ts";
-import type { VsphereSettings } from "./settings.ts";
-import { readMoRef } from "./soap.ts";
-import type { Collectors } from "./updates.ts";
-import type { MoRef, VimValue } from "./values.ts";
+import { invalidParameter, parameterText } from "../kit/params.ts";
+import { scopeOf } from "../kit/request-scope.ts";
+import { childElements, hasText, type XmlElement, xsiTypeOf } from "../xml.ts";
+import type { VimCall } from "./vim-call.ts";
 
-/** One vSphere method call, as the dispatcher hands it to a method. */
-export interface VimCall {
-  readonly engine: Engine;
-  /** Authenticated once for the whole request: every operation the method runs is this one call. */
-  readonly caller: Caller;
-  /** Runs operations for `caller` (`withCaller` keeps the two together when the caller is refreshed). */
-  readonly scope: RequestScope;
-  readonly target: MoRef;
-  readonly settings: VsphereSettings;
-  readonly collectors: Collectors;
-  /** The secret the request carried, if any (ImpersonateUser sends it back as the cookie). */
-  readonly secret: string | undefined;
-  /** The host name the client addressed (for `AcquireGenericServiceTicket`'s `hostName`). */
-  readonly hostName: string;
-  /** Aborted when the client goes away (a long `WaitForUpdatesEx` stops waiting). */
-  readonly signal: AbortSignal;
-  /** The version of sessiond, for `AboutInfo`. */
-  readonly productVersion: string;
-  /** A method that logs a session in hands its secret here: SOAP sends it as the cookie, JSON as a header. */
-  issueSession(secret: string): void;
-}
+export type { VimCall };
+
+import { readMoRef } from "./soap.ts";
+import type { MoRef, VimValue } from "./values.ts";
 
 /** The same call for the caller as it is now (after a wait), with a scope that runs for it. */
 export function withCaller(call: VimCall, caller: Caller): VimCall {
@@ -91,8 +71,9 @@ function unknownParam(where: string, given: string, known: readonly string[]): S
   );
 }
 
+/** A bad parameter: vSphere faults name it twice, as the core's field and as the wire's. */
 export function invalidParam(name: string, expectation: string): SessionError {
-  return new SessionError("INVALID_ARGUMENT", `${name} ${expectation}.`, { details: { field: name, wireField: name } });
+  return invalidParameter(name, expectation, { wireField: name });
 }
 
 function single(name: string, elements: readonly XmlElement[]): XmlElement {
@@ -102,9 +83,7 @@ function single(name: string, elements: readonly XmlElement[]): XmlElement {
 }
 
 function textIn(name: string, element: XmlElement): string {
-  const text = textOf(element);
-  if (text === null) throw invalidParam(name, "must be text");
-  return text;
+  return parameterText(element, name, "must be text", { wireField: name });
 }
 
 const MAX_TEXT = 64 * 1024;

@@ -31,6 +31,8 @@ export const FAULT_TYPES: Record<ErrorCode, string> = {
   INVALID_ARGUMENT: "InvalidArgument",
   UNKNOWN_METHOD: "MethodNotFound",
   INVALID_LOGIN: "InvalidLogin",
+  // Clients treat it as a failed login; the faultstring says how long to wait.
+  LOGIN_THROTTLED: "InvalidLogin",
   NOT_AUTHENTICATED: "NotAuthenticated",
   NO_PERMISSION: "NoPermission",
   INVALID_LOCALE: "InvalidLocale",

@@ -15,22 +15,9 @@ import { faultOf, invalidProperty, managedObjectNotFound, type WireFault } from 
 import { isKnownObject } from "./objects.ts";
 import { PROPERTIES, propertyNames } from "./properties.ts";
 import { anyValue, type DataObject, dataObject, type MoRef, type VimValue } from "./values.ts";
+import type { FilterSpec, ObjectSpec, PropertySpec } from "./vim-call.ts";
 
-export interface PropertySpec {
-  type: string;
-  all: boolean;
-  pathSet: string[];
-}
-
-export interface ObjectSpec {
-  obj: MoRef;
-  skip: boolean;
-}
-
-export interface FilterSpec {
-  propSet: PropertySpec[];
-  objectSet: ObjectSpec[];
-}
+export type { FilterSpec, ObjectSpec, PropertySpec } from "./vim-call.ts";
 
 /** What was read of one object: set values, and the faults of properties that could not be read. */
 export interface ObjectContent {

@@ -24,20 +24,9 @@ import { VOLATILE_SESSION_FIELDS } from "./properties.ts";
 import { type FilterSpec, filterObjects, localizedFault, readObject } from "./property-collector.ts";
 import type { VsphereSettings } from "./settings.ts";
 import { anyValue, type DataObject, dataObject, fingerprint, type MoRef, moRef, type VimValue } from "./values.ts";
+import type { Collectors } from "./vim-call.ts";
 
-export interface Collectors {
-  createFilter(call: VimCall, spec: FilterSpec): Promise<MoRef>;
-  /** Whether `ref` is a filter of the caller's session. */
-  hasFilter(call: VimCall, ref: MoRef): boolean;
-  /** Destroys the filter `call.target`. */
-  destroyFilter(call: VimCall): void;
-  /** An `UpdateSet`, or undefined when nothing changed within the wait. */
-  waitForUpdates(call: VimCall, version: string, maxWaitSeconds: number | undefined): Promise<DataObject | undefined>;
-  /** Ends the caller's wait in progress with `RequestCanceled`. */
-  cancelWait(call: VimCall): void;
-  /** Ends every wait and forgets every filter: the server is stopping. */
-  close(): void;
-}
+export type { Collectors };
 
 /** Most filters one session may hold: each is read again on every wake. */
 const MAX_FILTERS = 64;
@@ -143,7 +132,7 @@ export function createCollectors(engine: Engine, settings: VsphereSettings): Col
         waiter: undefined,
         generation: 0,
         settling: undefined,
-        unwatch: engine.watchSession(key),
+        unwatch: engine.watchSession(key, "vsphere"),
       };
       bySession.set(key, collector);
     }

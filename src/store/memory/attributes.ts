@@ -26,6 +26,12 @@ function setOwn(target: Record<string, string>, name: string, value: string): vo
 /** Attributes by slot. The caller checks that the slot holds a session. */
 export class SlotAttributes {
   private readonly sets = new Map<number, AttributeSet>();
+  private bytesHeld = 0;
+
+  /** UTF-8 bytes of every name and value of every slot. */
+  get totalBytes(): number {
+    return this.bytesHeld;
+  }
 
   /** The value, or null. */
   get(slot: number, name: string): string | null {
@@ -52,6 +58,7 @@ export class SlotAttributes {
     if (writes.size === 0) return "ok";
     const values = set?.values ?? new Map<string, string>();
     for (const [name, value] of writes) values.set(name, value);
+    this.bytesHeld += bytes - (set?.bytes ?? 0);
     if (set) set.bytes = bytes;
     else this.sets.set(slot, { values, bytes });
     return "ok";
@@ -63,7 +70,9 @@ export class SlotAttributes {
     const old = set?.values.get(name);
     if (!set || old === undefined) return false;
     set.values.delete(name);
-    set.bytes -= utf8Bytes(name) + utf8Bytes(old);
+    const freed = utf8Bytes(name) + utf8Bytes(old);
+    set.bytes -= freed;
+    this.bytesHeld -= freed;
     if (set.values.size === 0) this.sets.delete(slot);
     return true;
   }
@@ -78,6 +87,7 @@ export class SlotAttributes {
 
   /** Forgets every attribute of the slot (its session has ended). */
   clear(slot: number): void {
+    this.bytesHeld -= this.sets.get(slot)?.bytes ?? 0;
     this.sets.delete(slot);
   }
 }

@@ -59,6 +59,11 @@ export class ClientPool {
     if (id === this.lastId) this.lastId = 0;
   }
 
+  /** The address of a client, without copying it. */
+  ipAddress(id: number): string | undefined {
+    return this.infos[id]?.ipAddress;
+  }
+
   /** A fresh copy of the client with only the fields that were set. */
   copy(id: number): ClientInfo {
     return { ...this.infos[id] };

@@ -30,6 +30,13 @@ function copyGroup(group: Group): Group {
   return { ...group, privileges: [...group.privileges] };
 }
 
+/** The sorted records past the cursor (`isAfter`), at most `limit` of them (all without one). */
+function page<T>(sorted: T[], isAfter: (record: T) => boolean, limit: number | undefined): T[] {
+  const start = sorted.findIndex(isAfter);
+  if (start < 0) return [];
+  return sorted.slice(start, limit === undefined ? undefined : start + Math.max(0, limit));
+}
+
 /** The `DirectoryStore` part of a memory store, empty at first. */
 export class MemoryDirectory implements DirectoryStore {
   private readonly realmsByName = new Map<string, Realm>();
@@ -46,10 +53,9 @@ export class MemoryDirectory implements DirectoryStore {
     return name === undefined ? null : this.getRealm(name);
   }
 
-  async listRealms(): Promise<Realm[]> {
-    return [...this.realmsByName.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map(copyRealm);
+  async listRealms(after?: string | null, limit?: number): Promise<Realm[]> {
+    const sorted = [...this.realmsByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return page(sorted, (realm) => after === undefined || after === null || realm.name > after, limit).map(copyRealm);
   }
 
   async putRealm(realm: Realm): Promise<void> {
@@ -59,6 +65,15 @@ export class MemoryDirectory implements DirectoryStore {
     if (old && old.id !== realm.id) this.realmNamesById.delete(old.id);
     this.realmsByName.set(realm.name, copyRealm(realm));
     this.realmNamesById.set(realm.id, realm.name);
+  }
+
+  async deleteRealm(name: string): Promise<boolean> {
+    const realm = this.realmsByName.get(name);
+    this.directories.delete(name);
+    if (!realm) return false;
+    this.realmsByName.delete(name);
+    this.realmNamesById.delete(realm.id);
+    return true;
   }
 
   async getUser(realm: string, name: string): Promise<User | null> {
@@ -73,9 +88,9 @@ export class MemoryDirectory implements DirectoryStore {
     return user ? copyUser(user) : null;
   }
 
-  async listUsers(realm: string): Promise<User[]> {
-    const users = [...(this.directories.get(realm)?.users.values() ?? [])];
-    return users.sort((a, b) => a.number - b.number).map(copyUser);
+  async listUsers(realm: string, after?: number | null, limit?: number): Promise<User[]> {
+    const users = [...(this.directories.get(realm)?.users.values() ?? [])].sort((a, b) => a.number - b.number);
+    return page(users, (user) => after === undefined || after === null || user.number > after, limit).map(copyUser);
   }
 
   async putUser(user: User): Promise<void> {
@@ -102,9 +117,9 @@ export class MemoryDirectory implements DirectoryStore {
     return group ? copyGroup(group) : null;
   }
 
-  async listGroups(realm: string): Promise<Group[]> {
-    const groups = [...(this.directories.get(realm)?.groups.values() ?? [])];
-    return groups.sort((a, b) => a.number - b.number).map(copyGroup);
+  async listGroups(realm: string, after?: number | null, limit?: number): Promise<Group[]> {
+    const groups = [...(this.directories.get(realm)?.groups.values() ?? [])].sort((a, b) => a.number - b.number);
+    return page(groups, (group) => after === undefined || after === null || group.number > after, limit).map(copyGroup);
   }
 
   async putGroup(group: Group): Promise<void> {

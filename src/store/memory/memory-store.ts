@@ -44,7 +44,9 @@ import { DeadlineHeap } from "./deadline-heap.ts";
 import { MemoryDirectory } from "./directory.ts";
 import { grown } from "./grown.ts";
 import { DIGEST_WORDS, formatDigest, formatUuid, KEY_WORDS, parseDigest, parseUuid } from "./key-words.ts";
+import { MemoryLoginFailures } from "./login-failures.ts";
 import { NumberIndex } from "./number-index.ts";
+import { MemoryOutbox } from "./outbox.ts";
 import { MemorySettings } from "./settings.ts";
 import { SlotTable } from "./slot-table.ts";
 import { StringPool } from "./string-pool.ts";
@@ -67,6 +69,13 @@ const FLAG_BOUND = 8;
 const FLAG_IDLE_CHOSEN = 16;
 
 const INITIAL_SLOTS = 1024;
+
+/**
+ * What the size estimate counts per session and per audit entry, in bytes: a session's columns and
+ * index entries come to about 200 (see the module comment), rounded up for its interned strings.
+ */
+const ESTIMATED_SESSION_BYTES = 256;
+const ESTIMATED_AUDIT_ENTRY_BYTES = 256;
 
 /** The `Store` of one process, in memory. */
 class MemoryStore implements Store {
@@ -120,6 +129,8 @@ class MemoryStore implements Store {
   private readonly byNumber = new NumberIndex(INITIAL_SLOTS);
   /** The sessions of each user name (by userName id), for per-user filters and caps. */
   private readonly byUser = new UserLists(INITIAL_SLOTS);
+  /** The slots of anonymous sessions by client address, for `countAnonymousSessions`. */
+  private readonly anonymousByAddress = new Map<string, Set<number>>();
   /** Slots by a deadline never later than their real one (see `takeExpiredSessions`). */
   private readonly deadlines = new DeadlineHeap(INITIAL_SLOTS);
   private readonly probe = new Uint32Array(DIGEST_WORDS);
@@ -133,28 +144,45 @@ class MemoryStore implements Store {
   // it all for secrets).
   private readonly directory = new MemoryDirectory();
   private readonly tickets = new MemoryTickets();
+  private readonly loginFailures = new MemoryLoginFailures();
   private readonly settings = new MemorySettings();
+  private readonly outbox = new MemoryOutbox();
   readonly getRealm: Store["getRealm"] = (name) => this.directory.getRealm(name);
   readonly getRealmById: Store["getRealmById"] = (id) => this.directory.getRealmById(id);
-  readonly listRealms: Store["listRealms"] = () => this.directory.listRealms();
+  readonly listRealms: Store["listRealms"] = (after, limit) => this.directory.listRealms(after, limit);
   readonly putRealm: Store["putRealm"] = (realm) => this.directory.putRealm(realm);
+  readonly deleteRealm: Store["deleteRealm"] = (name) => this.directory.deleteRealm(name);
   readonly getUser: Store["getUser"] = (realm, name) => this.directory.getUser(realm, name);
   readonly getUserByNumber: Store["getUserByNumber"] = (realm, number) => this.directory.getUserByNumber(realm, number);
-  readonly listUsers: Store["listUsers"] = (realm) => this.directory.listUsers(realm);
+  readonly listUsers: Store["listUsers"] = (realm, after, limit) => this.directory.listUsers(realm, after, limit);
   readonly putUser: Store["putUser"] = (user) => this.directory.putUser(user);
   readonly deleteUser: Store["deleteUser"] = (realm, name) => this.directory.deleteUser(realm, name);
   readonly getGroup: Store["getGroup"] = (realm, name) => this.directory.getGroup(realm, name);
-  readonly listGroups: Store["listGroups"] = (realm) => this.directory.listGroups(realm);
+  readonly listGroups: Store["listGroups"] = (realm, after, limit) => this.directory.listGroups(realm, after, limit);
   readonly putGroup: Store["putGroup"] = (group) => this.directory.putGroup(group);
   readonly deleteGroup: Store["deleteGroup"] = (realm, name) => this.directory.deleteGroup(realm, name);
   readonly insertTicket: Store["insertTicket"] = (ticket) => this.tickets.insertTicket(ticket);
   readonly takeTicket: Store["takeTicket"] = (digest, kind, now) => this.tickets.takeTicket(digest, kind, now);
   readonly deleteExpiredTickets: Store["deleteExpiredTickets"] = (now) => this.tickets.deleteExpiredTickets(now);
+  readonly getLoginFailures: Store["getLoginFailures"] = (keys) => this.loginFailures.getLoginFailures(keys);
+  readonly addLoginFailure: Store["addLoginFailure"] = (keys, now, forgetBefore) =>
+    this.loginFailures.addLoginFailure(keys, now, forgetBefore);
+  readonly clearLoginFailures: Store["clearLoginFailures"] = (key) => this.loginFailures.clearLoginFailures(key);
+  readonly pruneLoginFailures: Store["pruneLoginFailures"] = (before) => this.loginFailures.pruneLoginFailures(before);
   readonly getSetting: Store["getSetting"] = (name) => this.settings.getSetting(name);
   readonly putSetting: Store["putSetting"] = (name, value) => this.settings.putSetting(name, value);
+  readonly putSettingIfAbsent: Store["putSettingIfAbsent"] = (name, value) =>
+    this.settings.putSettingIfAbsent(name, value);
   readonly listSettingNames: Store["listSettingNames"] = () => this.settings.listSettingNames();
   readonly appendAudit: Store["appendAudit"] = (entry) => this.settings.appendAudit(entry);
-  readonly listAudit: Store["listAudit"] = (after, limit) => this.settings.listAudit(after, limit);
+  readonly listAudit: Store["listAudit"] = (after, limit, filter) => this.settings.listAudit(after, limit, filter);
+  readonly enqueueOutbox: Store["enqueueOutbox"] = (entries) => this.outbox.enqueueOutbox(entries);
+  readonly claimOutbox: Store["claimOutbox"] = (now, leaseUntil, limit, claim) =>
+    this.outbox.claimOutbox(now, leaseUntil, limit, claim);
+  readonly completeOutbox: Store["completeOutbox"] = (id, claim) => this.outbox.completeOutbox(id, claim);
+  readonly retryOutbox: Store["retryOutbox"] = (id, claim, dueAt, error) =>
+    this.outbox.retryOutbox(id, claim, dueAt, error);
+  readonly countOutbox: Store["countOutbox"] = () => this.outbox.countOutbox();
 
   async getSessionsByKeys(keys: readonly string[]): Promise<SessionRecord[]> {
     const found: SessionRecord[] = [];
@@ -320,6 +348,23 @@ class MemoryStore implements Store {
     return count;
   }
 
+  async countAnonymousSessions(ipAddress: string, now: number): Promise<number> {
+    let count = 0;
+    for (const slot of this.anonymousByAddress.get(ipAddress) ?? []) {
+      if (this.sweepAt(slot, undefined) > now) count++;
+    }
+    return count;
+  }
+
+  /** An estimate: sessions and audit entries at a size each, attributes at their UTF-8 bytes. */
+  async databaseBytes(): Promise<number> {
+    return (
+      this.live * ESTIMATED_SESSION_BYTES +
+      this.settings.auditEntries * ESTIMATED_AUDIT_ENTRY_BYTES +
+      this.attributes.totalBytes
+    );
+  }
+
   async getAttribute(sessionKey: string, name: string): Promise<string | null> {
     const slot = this.slotByKey(sessionKey);
     return slot < 0 ? null : this.attributes.get(slot, name);
@@ -434,6 +479,7 @@ class MemoryStore implements Store {
     if (record.idleTimeoutChosen) flags |= FLAG_IDLE_CHOSEN;
     this.flags[slot] = flags;
     this.setUserName(slot, record.userName);
+    if (record.userName === null) this.indexAnonymous(slot, true);
     this.byNumber.insert(record.number, slot);
     if (record.number > this.lastNumber) this.lastNumber = record.number;
     this.reindexDeadline(slot);
@@ -443,7 +489,12 @@ class MemoryStore implements Store {
   private updateRecord(key: string, patch: SessionPatch): SessionRecord | null {
     const slot = this.slotByKey(key);
     if (slot < 0) return null;
-    if (patch.userName !== undefined) this.setUserName(slot, patch.userName);
+    if (patch.userName !== undefined) {
+      const wasAnonymous = this.userName[slot] === 0;
+      this.setUserName(slot, patch.userName);
+      if (wasAnonymous !== (patch.userName === null)) this.indexAnonymous(slot, patch.userName === null);
+    }
+    if (patch.secretDigest !== undefined) this.replaceDigest(slot, patch.secretDigest);
     if (patch.impersonatedBy !== undefined) this.replaceString(this.impersonatedBy, slot, patch.impersonatedBy);
     if (patch.locale !== undefined) this.replaceString(this.locale, slot, patch.locale);
     if (patch.messageLocale !== undefined) this.replaceString(this.messageLocale, slot, patch.messageLocale);
@@ -460,6 +511,26 @@ class MemoryStore implements Store {
       this.reindexDeadline(slot);
     }
     return this.record(slot);
+  }
+
+  /** Files the session under a new secret digest; the old one finds nothing from now on. */
+  private replaceDigest(slot: number, digest: string): void {
+    const flags = this.flags[slot] as number;
+    if (flags & FLAG_SIDE_DIGEST) {
+      this.sideDigestSlots.delete(this.sideDigests.get(slot) as string);
+      this.sideDigests.delete(slot);
+    } else {
+      this.byDigest.remove(slot);
+    }
+    if (parseDigest(digest, this.probe)) {
+      this.digestWords.set(this.probe, slot * DIGEST_WORDS);
+      this.byDigest.add(slot);
+      this.flags[slot] = flags & ~FLAG_SIDE_DIGEST;
+    } else {
+      this.sideDigests.set(slot, digest);
+      this.sideDigestSlots.set(digest, slot);
+      this.flags[slot] = flags | FLAG_SIDE_DIGEST;
+    }
   }
 
   private record(slot: number): SessionRecord {
@@ -547,6 +618,7 @@ class MemoryStore implements Store {
       this.byDigest.remove(slot);
     }
     if (flags & FLAG_BOUND) this.boundSlots.delete(slot);
+    if (this.userName[slot] === 0) this.indexAnonymous(slot, false);
     this.byNumber.remove(this.number[slot] as number);
     this.deadlines.remove(slot);
     this.setUserName(slot, null);
@@ -583,6 +655,20 @@ class MemoryStore implements Store {
     const old = column[slot] as number;
     column[slot] = this.strings.acquire(text);
     this.strings.release(old);
+  }
+
+  /** Adds an anonymous session to the index by client address, or takes it out. */
+  private indexAnonymous(slot: number, anonymous: boolean): void {
+    const address = this.clients.ipAddress(this.client[slot] as number);
+    if (address === undefined) return;
+    const slots = this.anonymousByAddress.get(address);
+    if (anonymous) {
+      if (slots) slots.add(slot);
+      else this.anonymousByAddress.set(address, new Set([slot]));
+    } else if (slots) {
+      slots.delete(slot);
+      if (slots.size === 0) this.anonymousByAddress.delete(address);
+    }
   }
 
   /** Sets a slot's user name, keeping the per-user lists. */

@@ -14,6 +14,13 @@ import type { DirectoryStore } from "../../core/store/index.ts";
 import type { StoreContext } from "./context.ts";
 import { type GroupRow, groupFromRow, type RealmRow, realmFromRow, type UserRow, userFromRow } from "./rows.ts";
 
+/** A page's LIMIT: null (no limit) when none is given. */
+const pageLimit = (limit: number | undefined) => (limit === undefined ? null : Math.max(0, Math.floor(limit)));
+
+/** A cursor below every number when none is given. */
+const afterNumber = (after: number | null | undefined) =>
+  after === undefined || after === null ? Number.MIN_SAFE_INTEGER : Math.floor(after);
+
 export function createDirectoryPart(context: StoreContext): DirectoryStore {
   const { run } = context;
 
@@ -25,24 +32,42 @@ export function createDirectoryPart(context: StoreContext): DirectoryStore {
   return {
     getRealm: (name) => run((sql) => first(sql<RealmRow[]>`SELECT * FROM realms WHERE name = ${name}`, realmFromRow)),
     getRealmById: (id) => run((sql) => first(sql<RealmRow[]>`SELECT * FROM realms WHERE id = ${id}`, realmFromRow)),
-    listRealms: () => run(async (sql) => (await sql<RealmRow[]>`SELECT * FROM realms ORDER BY name`).map(realmFromRow)),
+    // LIMIT NULL is no limit; no realm's name is empty, so "" stands for "no cursor".
+    listRealms: (after, limit) =>
+      run(async (sql) =>
+        (
+          await sql<RealmRow[]>`
+            SELECT * FROM realms WHERE name > ${after ?? ""} ORDER BY name LIMIT ${pageLimit(limit)}`
+        ).map(realmFromRow),
+      ),
     putRealm: (realm) =>
       run(async (sql) => {
         await sql`
           INSERT INTO realms (name, id, default_locale, supported_locales, idle_timeout_seconds,
             max_idle_timeout_seconds, max_lifetime_seconds, max_sessions_per_user, max_sessions_policy,
-            allow_self_registration)
+            allow_self_registration, lockout_after_failures)
           VALUES (${realm.name}, ${realm.id}, ${realm.defaultLocale}, ${realm.supportedLocales}::text[],
             ${realm.idleTimeoutSeconds}, ${realm.maxIdleTimeoutSeconds}, ${realm.maxLifetimeSeconds},
-            ${realm.maxSessionsPerUser}, ${realm.maxSessionsPolicy}, ${realm.allowSelfRegistration})
+            ${realm.maxSessionsPerUser}, ${realm.maxSessionsPolicy}, ${realm.allowSelfRegistration},
+            ${realm.lockoutAfterFailures})
           ON CONFLICT (name) DO UPDATE SET id = excluded.id, default_locale = excluded.default_locale,
             supported_locales = excluded.supported_locales, idle_timeout_seconds = excluded.idle_timeout_seconds,
             max_idle_timeout_seconds = excluded.max_idle_timeout_seconds,
             max_lifetime_seconds = excluded.max_lifetime_seconds,
             max_sessions_per_user = excluded.max_sessions_per_user,
             max_sessions_policy = excluded.max_sessions_policy,
-            allow_self_registration = excluded.allow_self_registration`;
+            allow_self_registration = excluded.allow_self_registration,
+            lockout_after_failures = excluded.lockout_after_failures`;
       }),
+
+    deleteRealm: (name) =>
+      run((sql) =>
+        sql.begin(async (tx) => {
+          await tx`DELETE FROM users WHERE realm = ${name}`;
+          await tx`DELETE FROM groups WHERE realm = ${name}`;
+          return (await tx`DELETE FROM realms WHERE name = ${name}`).count > 0;
+        }),
+      ),
 
     getUser: (realm, name) =>
       run((sql) => first(sql<UserRow[]>`SELECT * FROM users WHERE realm = ${realm} AND name = ${name}`, userFromRow)),
@@ -52,9 +77,13 @@ export function createDirectoryPart(context: StoreContext): DirectoryStore {
           ? first(sql<UserRow[]>`SELECT * FROM users WHERE realm = ${realm} AND number = ${number}`, userFromRow)
           : Promise.resolve(null),
       ),
-    listUsers: (realm) =>
+    listUsers: (realm, after, limit) =>
       run(async (sql) =>
-        (await sql<UserRow[]>`SELECT * FROM users WHERE realm = ${realm} ORDER BY number`).map(userFromRow),
+        (
+          await sql<UserRow[]>`
+            SELECT * FROM users WHERE realm = ${realm} AND number > ${afterNumber(after)}
+            ORDER BY number LIMIT ${pageLimit(limit)}`
+        ).map(userFromRow),
       ),
     putUser: (user) =>
       run(async (sql) => {
@@ -73,9 +102,13 @@ export function createDirectoryPart(context: StoreContext): DirectoryStore {
       run((sql) =>
         first(sql<GroupRow[]>`SELECT * FROM groups WHERE realm = ${realm} AND name = ${name}`, groupFromRow),
       ),
-    listGroups: (realm) =>
+    listGroups: (realm, after, limit) =>
       run(async (sql) =>
-        (await sql<GroupRow[]>`SELECT * FROM groups WHERE realm = ${realm} ORDER BY number`).map(groupFromRow),
+        (
+          await sql<GroupRow[]>`
+            SELECT * FROM groups WHERE realm = ${realm} AND number > ${afterNumber(after)}
+            ORDER BY number LIMIT ${pageLimit(limit)}`
+        ).map(groupFromRow),
       ),
     putGroup: (group) =>
       run(async (sql) => {

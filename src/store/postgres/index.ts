@@ -4,8 +4,8 @@
  * The store is assembled from one part per concern, each in its own file with its reasons:
  * `sessions.ts` (records, activity, takes, listings), `capped.ts` (capped writes under a per-user
  * advisory lock), `expiry.ts` (the sweep), `attributes.ts`, `directory.ts`, `tickets.ts`,
- * `settings.ts` (settings and audit), `leases.ts` and `hints.ts` (the `ClusterStore`), over
- * `schema.ts` and `migrate.ts`, with `connection.ts` configuring the client and mapping its errors.
+ * `settings.ts` (settings and audit), `outbox.ts` (webhook deliveries), `leases.ts` and `hints.ts`
+ * (the `ClusterStore`), over `schema.ts` and `migrate.ts`, with `connection.ts` configuring the client and mapping its errors.
  *
  * Through the `postgres` client (porsager): it pipelines statements sent together on one connection,
  * prepares each statement once per connection, and listens again after its listening connection was
@@ -26,6 +26,8 @@ import { createDirectoryPart } from "./directory.ts";
 import { createExpiryPart } from "./expiry.ts";
 import { createHintsPart } from "./hints.ts";
 import { createLeasesPart } from "./leases.ts";
+import { createLoginFailuresPart } from "./login-failures.ts";
+import { createOutboxPart } from "./outbox.ts";
 import { SESSION_COLUMNS } from "./rows.ts";
 import { createSessionRecordsPart } from "./sessions.ts";
 import { createSettingsPart } from "./settings.ts";
@@ -102,7 +104,15 @@ function assemble(options: PostgresStoreOptions): { store: Store; ready: () => P
     ...createAttributesPart(context),
     ...createDirectoryPart(context),
     ...createTicketsPart(context),
+    ...createLoginFailuresPart(context),
     ...createSettingsPart(context),
+    ...createOutboxPart(context),
+    // The whole database as PostgreSQL counts it: space freed by deletes counts until it is vacuumed.
+    databaseBytes: () =>
+      context.run(async (sql) => {
+        const [row] = await sql<{ bytes: number }[]>`SELECT pg_database_size(current_database()) AS bytes`;
+        return row?.bytes ?? 0;
+      }),
     cluster: {
       nodeId: options.nodeId,
       ...createLeasesPart(context),

@@ -12,8 +12,8 @@ import { bindingFromText } from "../../core/binding.ts";
 import type { Privilege } from "../../core/privileges.ts";
 import type {
   AuditEntry,
+  AuditKind,
   ClientInfo,
-  EventType,
   Group,
   Protocol,
   Realm,
@@ -92,6 +92,7 @@ export interface RealmRow {
   max_sessions_per_user: number | null;
   max_sessions_policy: string;
   allow_self_registration: boolean;
+  lockout_after_failures: number | null;
 }
 
 export function realmFromRow(row: RealmRow): Realm {
@@ -106,6 +107,7 @@ export function realmFromRow(row: RealmRow): Realm {
     maxSessionsPerUser: row.max_sessions_per_user,
     maxSessionsPolicy: row.max_sessions_policy as SessionCapPolicy,
     allowSelfRegistration: row.allow_self_registration,
+    lockoutAfterFailures: row.lockout_after_failures,
   };
 }
 
@@ -183,7 +185,7 @@ export function auditFromRow(row: AuditRow): AuditEntry {
   return {
     id: row.id,
     at: row.at,
-    type: row.type as EventType,
+    type: row.type as AuditKind,
     realm: row.realm,
     userName: row.user_name,
     sessionKey: row.session_key,

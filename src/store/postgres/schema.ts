@@ -23,6 +23,12 @@
  *   clock); epochs come from their own sequence, so a new registration always has a new epoch.
  * - **`sessiond_now_ms()`**, the database's clock in epoch ms (`clock_timestamp()`, the time of the call,
  *   not of the transaction's start): leases are judged by one clock, whatever the nodes' clocks say.
+ * - **Anonymous sessions by address** (version 2): a partial index on `client->>'ipAddress'` of sessions
+ *   without a user, for the engine's cap on what one address may hold, as in SQLite's version 4.
+ * - **An index per audit filter shape, each ending in `id`** (versions 4 and 5), as in SQLite's
+ *   versions 6 and 7.
+ * - **The webhook outbox** (version 6), as in SQLite's version 8; its claims are \`FOR UPDATE SKIP
+ *   LOCKED\` (\`outbox.ts\`), so that several nodes drain it without sending an entry twice at once.
  * - **jsonb and text[]** where SQLite keeps JSON text: the client info, settings, and lists of locales,
  *   groups and privileges, so that an operator can query them.
  *
@@ -30,7 +36,7 @@
  */
 
 /** The schema version this code reads and writes. */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 6;
 
 /** `POSTGRES_MIGRATIONS[i]` upgrades a database at version i to i + 1. Each runs in one transaction. */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
@@ -157,5 +163,51 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     epoch      bigint NOT NULL,
     expires_at bigint NOT NULL
   );
+  `,
+  // 1 → 2: anonymous sessions by client address, for the cap on what one address may hold.
+  `
+  CREATE INDEX sessions_anonymous_address ON sessions ((client->>'ipAddress')) WHERE user_name IS NULL;
+  `,
+  // 2 → 3: failed-login counts for the brute-force throttle, and the realm's opt-in lockout.
+  `
+  CREATE TABLE login_failures (
+    key             text COLLATE "C" PRIMARY KEY,
+    failures        integer NOT NULL,
+    last_failure_at bigint NOT NULL
+  );
+  CREATE INDEX login_failures_last ON login_failures (last_failure_at);
+  ALTER TABLE realms ADD COLUMN lockout_after_failures integer;
+  `,
+  // 3 → 4: an index for each shape of audit filter (realm, user, kind), each ending in the listing
+  // order, as in SQLite's version 6.
+  `
+  CREATE INDEX audit_realm ON audit (realm, id);
+  CREATE INDEX audit_realm_user ON audit (realm, user_name, id);
+  CREATE INDEX audit_realm_type ON audit (realm, type, id);
+  CREATE INDEX audit_user ON audit (user_name, id);
+  CREATE INDEX audit_type ON audit (type, id);
+  `,
+  // 4 → 5: the two audit filter shapes that name a user and a kind, as in SQLite's version 7.
+  `
+  CREATE INDEX audit_user_type ON audit (user_name, type, id);
+  CREATE INDEX audit_realm_user_type ON audit (realm, user_name, type, id);
+  `,
+  // 5 → 6: the outbox of webhook deliveries (\`outbox.ts\`), as in SQLite's version 8.
+  `
+  CREATE TABLE webhook_outbox (
+    seq        bigserial PRIMARY KEY,
+    id         text NOT NULL UNIQUE,
+    endpoint   text NOT NULL,
+    order_key  text,
+    event_type text NOT NULL,
+    payload    text NOT NULL,
+    created_at bigint NOT NULL,
+    due_at     bigint NOT NULL,
+    attempts   integer NOT NULL DEFAULT 0,
+    claim      text,
+    last_error text
+  );
+  CREATE INDEX webhook_outbox_due ON webhook_outbox (due_at, seq);
+  CREATE INDEX webhook_outbox_order ON webhook_outbox (endpoint, order_key, seq) WHERE order_key IS NOT NULL;
   `,
 ];

@@ -44,6 +44,7 @@ export type SessionRecordsPart = Pick<
   | "takeSessionsByBinding"
   | "listSessions"
   | "countSessions"
+  | "countAnonymousSessions"
 >;
 
 export function createSessionRecordsPart(context: StoreContext): SessionRecordsPart {
@@ -140,6 +141,16 @@ export function createSessionRecordsPart(context: StoreContext): SessionRecordsP
           SELECT count(*) AS n FROM sessions WHERE true ${filterConditions(sql, filter)}`;
         return row?.n ?? 0;
       }),
+
+    // The partial index on the address of anonymous sessions finds them; the deadline is checked on each.
+    countAnonymousSessions: (address, now) =>
+      run(async (sql) => {
+        const [row] = await sql<{ n: number }[]>`
+          SELECT count(*) AS n FROM sessions
+          WHERE user_name IS NULL AND client->>'ipAddress' = ${address}
+            AND (deadline_at IS NULL OR deadline_at > ${now})`;
+        return row?.n ?? 0;
+      }),
   };
 }
 
@@ -174,7 +185,9 @@ export async function updateSessionRow(
       expires_at      = CASE WHEN ${given("expiresAt")}::boolean THEN ${patch.expiresAt ?? null}::bigint ELSE expires_at END,
       realm           = CASE WHEN ${given("realm")}::boolean THEN ${patch.realm ?? null}::text ELSE realm END,
       idle_timeout_ms = CASE WHEN ${given("idleTimeoutMs")}::boolean THEN ${patch.idleTimeoutMs ?? null}::bigint
-                        ELSE idle_timeout_ms END
+                        ELSE idle_timeout_ms END,
+      secret_digest   = CASE WHEN ${given("secretDigest")}::boolean THEN ${patch.secretDigest ?? null}::text
+                        ELSE secret_digest END
     WHERE key = ${key}
     RETURNING ${context.sessionColumns}`;
   return row ? sessionFromRow(row) : null;

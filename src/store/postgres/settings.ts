@@ -34,6 +34,16 @@ export function createSettingsPart(context: StoreContext): SettingsStore & Audit
           ON CONFLICT (name) DO UPDATE SET value = excluded.value`;
       }),
 
+    putSettingIfAbsent: (name, value) =>
+      run(async (sql) => {
+        // The no-op update makes RETURNING answer the row that won, whether this call inserted it or not.
+        const [row] = await sql<{ value: unknown }[]>`
+          INSERT INTO settings (name, value) VALUES (${name}, ${JSON.stringify(value ?? null)}::text::jsonb)
+          ON CONFLICT (name) DO UPDATE SET value = settings.value
+          RETURNING value`;
+        return row ? row.value : null;
+      }),
+
     appendAudit: (entry) =>
       run(async (sql) => {
         await sql`
@@ -42,10 +52,14 @@ export function createSettingsPart(context: StoreContext): SettingsStore & Audit
             ${entry.ipAddress}, ${entry.protocol}, ${entry.detail})`;
       }),
 
-    listAudit: (after, limit) =>
+    listAudit: (after, limit, filter = {}) =>
       run(async (sql) => {
+        // The fields given pick the statement, and so its index (one per filter shape, ending in id).
         const rows = await sql<AuditRow[]>`
           SELECT * FROM audit WHERE id > ${after === null ? 0 : Math.floor(after)}
+            ${filter.realm === undefined ? sql`` : sql`AND realm = ${filter.realm}`}
+            ${filter.userName === undefined ? sql`` : sql`AND user_name = ${filter.userName}`}
+            ${filter.type === undefined ? sql`` : sql`AND type = ${filter.type}`}
           ORDER BY id LIMIT ${Math.max(0, Math.floor(limit))}`;
         return rows.map(auditFromRow);
       }),

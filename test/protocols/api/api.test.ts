@@ -59,21 +59,23 @@ describe("JSON API: sessions and login", () => {
     assert.ok(me.body.privileges.includes("System.View"));
   });
 
-  it("POST /login with an anonymous session's bearer logs that session in (200, no new secret)", async () => {
+  it("POST /login with an anonymous session's bearer logs that session in (200) under a new secret", async () => {
     const anon = await t.request("POST", "/api/v1/sessions", { body: {} });
     const res = await t.request("POST", "/api/v1/login", {
       bearer: anon.body.secret,
       body: { userName: "bob", password: API_PASSWORDS.bob },
     });
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.secret, undefined);
+    assert.equal(res.body.secretRotated, true);
+    assert.match(res.body.secret, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(res.body.session.key, anon.body.session.key);
+    assertApiError(await t.request("GET", "/api/v1/session", { bearer: anon.body.secret }), 401, "NOT_AUTHENTICATED");
     const again = await t.request("POST", "/api/v1/login", {
-      bearer: anon.body.secret,
+      bearer: res.body.secret,
       body: { userName: "alice", password: API_PASSWORDS.alice },
     });
     assertApiError(again, 409, "INVALID_REQUEST");
-    const me = await t.request("GET", "/api/v1/session", { bearer: anon.body.secret });
+    const me = await t.request("GET", "/api/v1/session", { bearer: res.body.secret });
     assert.equal(me.body.user.name, "bob", "a refused second login changes nothing");
   });
 
@@ -96,12 +98,12 @@ describe("JSON API: sessions and login", () => {
       assert.equal(res.body.session.realm, "lab");
       assert.equal(res.body.session.idleTimeoutMs, 120_000, "it follows the new realm's idle timeout");
       const refused = await other.request("POST", "/api/v1/login", {
-        bearer: anon.body.secret,
+        bearer: res.body.secret,
         body: { userName: "alice@default", password: API_PASSWORDS.alice },
       });
       assertApiError(refused, 409, "INVALID_REQUEST");
       assert.match(refused.body.error.message, /already logged in: log out first/);
-      const me = await other.request("GET", "/api/v1/session", { bearer: anon.body.secret });
+      const me = await other.request("GET", "/api/v1/session", { bearer: res.body.secret });
       assert.equal(me.body.user.name, "carol");
       assert.equal(me.body.session.realm, "lab");
     } finally {
@@ -236,8 +238,9 @@ describe("JSON API: sessions and login", () => {
       body: { userName: "alice", inPlace: true },
     });
     assert.equal(inPlace.status, 200, inPlace.text);
-    assert.equal(inPlace.body.secret, undefined);
-    const me = await t.request("GET", "/api/v1/session", { bearer: admin });
+    assert.equal(inPlace.body.secretRotated, true, "the session's user changed, so its secret did");
+    assertApiError(await t.request("GET", "/api/v1/session", { bearer: admin }), 401, "NOT_AUTHENTICATED");
+    const me = await t.request("GET", "/api/v1/session", { bearer: inPlace.body.secret });
     assert.equal(me.body.user.name, "alice");
   });
 });

@@ -59,6 +59,7 @@ export function realm(name: string, overrides: Partial<Realm> = {}): Realm {
     maxSessionsPerUser: null,
     maxSessionsPolicy: "deny",
     allowSelfRegistration: false,
+    lockoutAfterFailures: null,
     ...overrides,
   };
 }

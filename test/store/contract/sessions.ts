@@ -170,6 +170,19 @@ export function sessionStoreContract(
         assert.deepEqual(await store.getSessionByKey(session(1).key), expected);
       });
 
+      it("updateSession with a new secret digest files the session under it; the old one finds nothing", async () => {
+        await store.insertSession(session(1));
+        await store.insertSession(session(2));
+        const rotated = "f".repeat(64);
+        const updated = await store.updateSession(session(1).key, { secretDigest: rotated, userName: "alice" });
+        assert.deepEqual(updated, session(1, { secretDigest: rotated, userName: "alice" }));
+        assert.equal(await store.getSessionByDigest(session(1).secretDigest), null);
+        assert.deepEqual(await store.getSessionByDigest(rotated), updated);
+        assert.deepEqual(await store.getSessionByDigest(session(2).secretDigest), session(2));
+        await store.takeSession(session(1).key);
+        assert.equal(await store.getSessionByDigest(rotated), null, "a rotated session is deleted by its new digest");
+      });
+
       it("updateSession of an absent session returns null and never creates it", async () => {
         assert.equal(await store.updateSession(session(1).key, { userName: "alice" }), null);
         assert.equal(await store.getSessionByKey(session(1).key), null);
@@ -665,6 +678,56 @@ export function sessionStoreContract(
         } while (after !== null && pages < 10);
         assert.deepEqual(seen, [1, 3, 5, 7, 9]);
         assert.equal(pages, 3);
+      });
+    });
+
+    // @see issue 15, part 3: the engine caps the anonymous sessions one address holds, on every node.
+    describe("anonymous sessions by address", () => {
+      const from = (ipAddress: string | undefined) =>
+        ipAddress === undefined ? { name: "kom" } : { name: "kom", ipAddress };
+      const anonymous = (n: number, ipAddress: string | undefined, overrides: Partial<SessionRecord> = {}) =>
+        session(n, { userName: null, loginAt: null, client: from(ipAddress), ...overrides });
+
+      it("countAnonymousSessions counts the address's anonymous sessions only", async () => {
+        await store.insertSession(anonymous(1, "10.0.0.1"));
+        await store.insertSession(anonymous(2, "10.0.0.1", { protocol: "httpkom", realm: "other" }));
+        await store.insertSession(anonymous(3, "10.0.0.2"));
+        await store.insertSession(anonymous(4, undefined));
+        await store.insertSession(session(5, { client: from("10.0.0.1") }));
+        assert.equal(await store.countAnonymousSessions("10.0.0.1", 0), 2);
+        assert.equal(await store.countAnonymousSessions("10.0.0.2", 0), 1);
+        assert.equal(await store.countAnonymousSessions("10.0.0.3", 0), 0);
+        assert.equal(await store.countAnonymousSessions("10.0.0", 0), 0, "an address is matched whole");
+      });
+
+      it("countAnonymousSessions leaves out sessions whose idle or absolute deadline has passed", async () => {
+        // lastActiveAt is 2_000 in the fixture: idle deadline 2_000 + idleTimeoutMs.
+        await store.insertSession(anonymous(1, "::1", { idleTimeoutMs: 1_000 }));
+        await store.insertSession(anonymous(2, "::1", { expiresAt: 5_000 }));
+        await store.insertSession(anonymous(3, "::1", { idleTimeoutMs: 60_000, expiresAt: 4_000 }));
+        await store.insertSession(anonymous(4, "::1"));
+        assert.equal(await store.countAnonymousSessions("::1", 2_999), 4);
+        assert.equal(await store.countAnonymousSessions("::1", 3_000), 3, "idle deadline 3_000 has passed");
+        assert.equal(await store.countAnonymousSessions("::1", 4_000), 2, "absolute deadline 4_000 has passed");
+        assert.equal(await store.countAnonymousSessions("::1", 10_000), 1, "only the session without deadlines");
+        await store.applyActivity([{ key: session(1).key, lastActiveAt: 9_500, calls: 1, userActiveAt: null }]);
+        assert.equal(await store.countAnonymousSessions("::1", 10_000), 2, "activity moves the idle deadline");
+      });
+
+      it("countAnonymousSessions follows logins, logouts and endings", async () => {
+        await store.insertSession(anonymous(1, "10.0.0.1"));
+        await store.insertSession(anonymous(2, "10.0.0.1"));
+        await store.updateSession(session(1).key, { userName: "alice", loginAt: 2_500 });
+        assert.equal(await store.countAnonymousSessions("10.0.0.1", 0), 1);
+        await store.updateSessionCapped(session(2).key, { userName: "bob" }, { max: 5, policy: "deny" });
+        assert.equal(await store.countAnonymousSessions("10.0.0.1", 0), 0);
+        await store.updateSession(session(1).key, { userName: null, loginAt: null });
+        assert.equal(await store.countAnonymousSessions("10.0.0.1", 0), 1);
+        await store.takeSession(session(1).key);
+        assert.equal(await store.countAnonymousSessions("10.0.0.1", 0), 0);
+        await store.insertSession(anonymous(3, "10.0.0.1", { idleTimeoutMs: 1 }));
+        await store.takeExpiredSessions(10_000, 10);
+        assert.equal(await store.countAnonymousSessions("10.0.0.1", 0), 0);
       });
     });
 

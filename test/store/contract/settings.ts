@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import type { AuditStore, SettingsStore } from "../../../src/core/store/index.ts";
+import type { AuditFilter, AuditStore, SettingsStore } from "../../../src/core/store/index.ts";
 import type { AuditEntry } from "../../../src/core/types.ts";
 import { audit, type Closable, type ContractOptions } from "./fixtures.ts";
 
@@ -29,6 +29,15 @@ export function settingsAndAuditStoreContract(
     describe("settings and audit", () => {
       it("getSetting returns null for an absent setting", async () => {
         assert.equal(await store.getSetting("service-message"), null);
+      });
+
+      it("putSettingIfAbsent stores only the first value, also when several race, and answers the one kept", async () => {
+        const kept = await Promise.all(["a", "b", "c", "d"].map((value) => store.putSettingIfAbsent("key", value)));
+        const winner = await store.getSetting("key");
+        assert.ok(["a", "b", "c", "d"].includes(winner as string));
+        assert.deepEqual(kept, [winner, winner, winner, winner], "every caller answers the value that was kept");
+        assert.equal(await store.putSettingIfAbsent("key", "later"), winner);
+        assert.deepEqual(await store.putSettingIfAbsent("object", { n: 1 }), { n: 1 });
       });
 
       it("putSetting round-trips JSON values and replaces the previous value", async () => {
@@ -98,6 +107,56 @@ export function settingsAndAuditStoreContract(
         }
         assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7]);
         assert.deepEqual(await store.listAudit(after, 3), []);
+      });
+
+      // @see issue 14: the admin API's audit page filters by realm, user name and kind.
+      it("listAudit filters by realm, user name and kind, in every combination, each paged in id order", async () => {
+        const realms = ["default", "lab", null];
+        const users = ["alice", "bob", null];
+        const kinds = ["login", "terminated", "user-created"] as const;
+        let at = 0;
+        for (let round = 0; round < 2; round++) {
+          for (const realm of realms) {
+            for (const userName of users) {
+              for (const type of kinds) await store.appendAudit(audit(++at, { realm, userName, type }));
+            }
+          }
+        }
+        const all = await store.listAudit(null, 1000);
+        assert.equal(all.length, at);
+        const shapes: AuditFilter[] = [
+          {},
+          { realm: "lab" },
+          { userName: "bob" },
+          { type: "terminated" },
+          { realm: "lab", userName: "bob" },
+          { realm: "default", type: "user-created" },
+          { userName: "alice", type: "login" },
+          { realm: "lab", userName: "alice", type: "terminated" },
+          { realm: "nowhere" },
+        ];
+        for (const filter of shapes) {
+          const expected = all.filter(
+            (entry) =>
+              (filter.realm === undefined || entry.realm === filter.realm) &&
+              (filter.userName === undefined || entry.userName === filter.userName) &&
+              (filter.type === undefined || entry.type === filter.type),
+          );
+          const paged: AuditEntry[] = [];
+          let after: number | null = null;
+          for (;;) {
+            const page: AuditEntry[] = await store.listAudit(after, 2, filter);
+            paged.push(...page);
+            if (page.length < 2) break;
+            after = page[page.length - 1]?.id as number;
+          }
+          assert.deepEqual(paged, expected, JSON.stringify(filter));
+        }
+        // A user name without a realm matches the name in every realm.
+        assert.deepEqual(
+          new Set((await store.listAudit(null, 1000, { userName: "alice" })).map((entry) => entry.realm)),
+          new Set(["default", "lab", null]),
+        );
       });
     });
   });
