@@ -28,6 +28,7 @@ import { runLogins, runLoginsPg } from "./logins.ts";
 import { runMemory } from "./memory.ts";
 import { runVsphere } from "./vsphere.ts";
 import { runWhoami } from "./whoami.ts";
+import { runWhoamiMetrics } from "./whoami-metrics.ts";
 import { runWhoamiPg } from "./whoami-pg.ts";
 import { runWhoami1m } from "./whoami1m.ts";
 
@@ -41,6 +42,7 @@ const scenarios: Record<(typeof SCENARIOS)[number], (o: typeof options) => Promi
   logins: runLogins,
   "logins-pg": runLoginsPg,
   "whoami-pg": runWhoamiPg,
+  "whoami-metrics": runWhoamiMetrics,
   latency: runLatency,
   vsphere: runVsphere,
   agent: runAgent,

@@ -49,6 +49,7 @@ export const SCENARIOS = [
   "astrogrid",
   "whoami-pg",
   "logins-pg",
+  "whoami-metrics",
 ] as const;
 
 export function parseOptions(argv: string[]): BenchOptions {

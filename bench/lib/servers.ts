@@ -108,6 +108,8 @@ export interface SessiondFlags {
   sessions?: number;
   /** The store: SQLite (the default), or a fresh PostgreSQL database on 127.0.0.1:5432. */
   store?: "sqlite" | "postgres";
+  /** Prometheus metrics, on by default as in `npm start`; false turns them off (`metrics.enabled`). */
+  metrics?: boolean;
 }
 
 /**
@@ -136,6 +138,7 @@ export async function startSessiond(
       ...(extra.agent ? ["--agent"] : []),
       ...(extra.astrogrid ? ["--astrogrid"] : []),
       ...(extra.store === "postgres" ? ["--postgres"] : []),
+      ...(extra.metrics === false ? ["--no-metrics"] : []),
     ],
     { label: "sessiond", timeoutMs: 30 * 60_000 },
   );

@@ -94,6 +94,7 @@ const { values } = parseArgs({
     agent: { type: "boolean", default: false },
     astrogrid: { type: "boolean", default: false },
     postgres: { type: "boolean", default: false },
+    "no-metrics": { type: "boolean", default: false },
   },
 });
 const sessionCount = Number(values.sessions);
@@ -122,6 +123,7 @@ const config = parseConfig({
     : { driver: process.env.BENCH_STORE === "memory" ? "memory" : "sqlite" },
   http: { host: "127.0.0.1", port: 0 },
   log: { level: "warn" },
+  ...(values["no-metrics"] ? { metrics: { enabled: false } } : {}),
   // To see what the cache's staleness bound costs on a shared store (see docs/benchmarks.md).
   ...(process.env.BENCH_STALENESS_MS
     ? { sessions: { sessionCacheStalenessMs: Number(process.env.BENCH_STALENESS_MS) } }

@@ -82,6 +82,8 @@ export interface ClusterLink {
   readonly lease: NodeLease | null;
   /** Called whenever the state changes. */
   onState(listener: (state: NodeState) => void): () => void;
+  /** Hints published to the other nodes and received from them since start. */
+  hintCounts(): { sent: number; received: number };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -114,6 +116,8 @@ export function createClusterLink(options: {
   /** Watched sessions by key, with how many channels watch each and what was last read of it. */
   const watched = new Map<string, { count: number; session: SessionRecord | null }>();
   const stateListeners = new Set<(state: NodeState) => void>();
+  let hintsSent = 0;
+  let hintsReceived = 0;
 
   /** Read through a function: the state may have changed while a renewal was awaited. */
   const stopped = () => state === "stopped";
@@ -240,6 +244,7 @@ export function createClusterLink(options: {
       return;
     }
     if (message.from === nodeId) return;
+    hintsReceived++;
     const hint = message.hint;
     if (hint.kind === "directory-changed") {
       hooks.forgetDirectory();
@@ -296,11 +301,13 @@ export function createClusterLink(options: {
     },
     publish(event) {
       if (event.remote || state === "stopped") return;
+      hintsSent++;
       cluster
         .publish({ kind: "event", event })
         .catch((error: unknown) => hooks.warn({ err: error }, "Could not tell the other nodes of a change"));
     },
     publishDirectoryChange() {
+      hintsSent++;
       cluster
         .publish({ kind: "directory-changed" })
         .catch((error: unknown) => hooks.warn({ err: error }, "Could not tell the other nodes of a change"));
@@ -324,6 +331,7 @@ export function createClusterLink(options: {
     get lease() {
       return lease;
     },
+    hintCounts: () => ({ sent: hintsSent, received: hintsReceived }),
     onState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

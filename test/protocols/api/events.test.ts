@@ -204,3 +204,62 @@ describe("JSON API: the session event stream (SSE)", () => {
     }
   });
 });
+
+describe("JSON API: the expiry warning on the event stream", () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startApiApp({ sessions: { expiryWarningSeconds: 60 } });
+  });
+  after(() => t.stop());
+
+  it("sends session-expiring once, shortly before the idle deadline; activity moves the deadline", async () => {
+    const secret = await t.login("alice", API_PASSWORDS.alice);
+    const stream = await openStream(t, secret);
+    try {
+      assert.equal((await stream.next()).event, "ready");
+      const opened = t.clock.now();
+      // Not yet: more than a minute is left.
+      t.clock.advance(IDLE_MS - 61_000);
+      await t.app.engine.sweep();
+      t.clock.advance(2000);
+      await t.app.engine.sweep();
+      await t.app.engine.sweep();
+      const warning = await stream.next();
+      assert.equal(warning.event, "session-expiring");
+      assert.equal(warning.data.deadline, opened + IDLE_MS, "the deadline counts from the last activity");
+      assert.ok(warning.data.at >= opened + IDLE_MS - 60_000, "not sent while more than a minute was left");
+
+      // Any call keeps the session; the next warning comes before the new deadline, and only once.
+      const active = await t.request("POST", "/api/v1/session/active", { bearer: secret });
+      assert.equal(active.status, 200);
+      const touched = t.clock.now();
+      t.clock.advance(IDLE_MS - 30_000);
+      await t.app.engine.sweep();
+      await t.app.engine.sweep();
+      const again = await stream.next();
+      assert.equal(again.event, "session-expiring");
+      assert.equal(again.data.deadline, touched + IDLE_MS, "one warning per deadline: the old one was not sent again");
+    } finally {
+      await stream.cancel();
+    }
+  });
+
+  it("warns a short-lived session a tenth of its idle timeout before, when that is less", async () => {
+    const made = await t.request("POST", "/api/v1/sessions", { body: { idleTimeoutSeconds: 100 } });
+    const stream = await openStream(t, made.body.secret);
+    try {
+      assert.equal((await stream.next()).event, "ready");
+      const opened = t.clock.now();
+      t.clock.advance(89_000);
+      await t.app.engine.sweep();
+      t.clock.advance(2000);
+      await t.app.engine.sweep();
+      const warning = await stream.next();
+      assert.equal(warning.event, "session-expiring");
+      assert.equal(warning.data.deadline, opened + 100_000);
+      assert.ok(warning.data.at >= opened + 90_000, "ten seconds before, not sixty");
+    } finally {
+      await stream.cancel();
+    }
+  });
+});
