@@ -1,7 +1,8 @@
 /**
  * Scenario `whoami-metrics`: what Prometheus metrics cost on the hottest path. Who-am-i is measured
  * against two sessiond processes in the same run, one with metrics on (as `npm start` runs) and one
- * with `metrics.enabled: false`, and against the raw `node:http` baseline, in interleaved rounds; the
+ * with `metrics.enabled: false`, and against the raw `node:http` baseline, in interleaved rounds (the
+ * two sessiond processes in alternating order); the
  * median round of each is reported, with the cost of metrics as the share of throughput they take.
  *
  * Target: metrics cost at most a few percent (issue 16); the line says how much they do.
@@ -37,9 +38,12 @@ export async function runWhoamiMetrics(options: BenchOptions) {
         listFile: secretsFile,
       });
     const runs: Record<"on" | "off" | "baseline", WrkResult[]> = { on: [], off: [], baseline: [] };
+    // The order alternates from round to round, so that neither process always runs first.
     for (let i = 0; i < options.rounds; i++) {
-      runs.on.push(await measure(withMetrics.url, withMetrics.secretsFile));
+      const onFirst = i % 2 === 0;
+      if (onFirst) runs.on.push(await measure(withMetrics.url, withMetrics.secretsFile));
       runs.off.push(await measure(without.url, without.secretsFile));
+      if (!onFirst) runs.on.push(await measure(withMetrics.url, withMetrics.secretsFile));
       runs.baseline.push(await measure(baseline.url, withMetrics.secretsFile));
     }
     const rate = (run: WrkResult) => run.requestsPerSecond;

@@ -28,6 +28,22 @@ export interface ServerClient {
   close(): Promise<void>;
 }
 
+/**
+ * The local ticket the server wrote to a file only the operator may read; NO_PERMISSION when this
+ * process cannot read it (another OS user asked for it).
+ */
+export function readLocalTicket(passwordFilePath: string): string {
+  try {
+    return readFileSync(passwordFilePath, "utf8").trim();
+  } catch (error) {
+    throw new ServerError(
+      0,
+      "NO_PERMISSION",
+      `Cannot read the local ticket ${passwordFilePath}: ${(error as Error).message}`,
+    );
+  }
+}
+
 /** The URL the local server listens on, from the configuration (a wildcard host is reached on loopback). */
 export function localServerUrl(config: Config): string {
   let host = config.http.host;
@@ -88,16 +104,7 @@ export async function connectAsLocalUser(
   const ticketResponse = await send(url, "POST", "/api/v1/tickets/local", { userName: options.userName }, {}, ca);
   if (ticketResponse.status !== 201) throw asError(ticketResponse.status, ticketResponse.body);
   const { passwordFilePath } = ticketResponse.body as { passwordFilePath: string };
-  let ticket: string;
-  try {
-    ticket = readFileSync(passwordFilePath, "utf8").trim();
-  } catch (error) {
-    throw new ServerError(
-      0,
-      "NO_PERMISSION",
-      `Cannot read the local ticket ${passwordFilePath}: ${(error as Error).message}`,
-    );
-  }
+  const ticket = readLocalTicket(passwordFilePath);
   const loginResponse = await send(
     url,
     "POST",

@@ -24,7 +24,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { type ClusterSettings, createClusterLink, DEFAULT_CLUSTER_SETTINGS, type NodeState } from "./cluster-link.ts";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from "./config.ts";
 import { createDirectoryCache } from "./directory-cache.ts";
-import { SessionError } from "./errors.ts";
+import { type ErrorCode, SessionError } from "./errors.ts";
 import { createEventBus, END_REASONS, type EventBus, type SessionEvent } from "./events.ts";
 import { createHashQueue } from "./hash-queue.ts";
 import {
@@ -49,7 +49,7 @@ import { digestSecret, serviceTicketDigest } from "./secrets.ts";
 import { type ActivityPolicy, expiryReason, idleGraceMs } from "./session.ts";
 import { createSessionCache, type SessionCacheStats } from "./session-cache.ts";
 import type { Store } from "./store/index.ts";
-import type { ActivityDelta, DirectoryChange, EndReason, SessionRecord, User } from "./types.ts";
+import type { ActivityDelta, DirectoryChange, EndReason, Protocol, SessionRecord, User } from "./types.ts";
 import type { EventOutbox } from "./webhook-outbox.ts";
 
 /** The subset of a pino logger the engine uses. */
@@ -157,6 +157,10 @@ export interface EngineStats {
 
 /** Hooks for metrics: the engine tells what it did, and never waits for them. */
 export interface EngineObserver {
+  /** A monotonic clock in ms for timing calls (metrics want µs, finer than the engine's clock). */
+  now?(): number;
+  /** An operation ran for a caller, from `began` (`now()`), answering ok or an error code. */
+  callFinished?(operation: string, door: Protocol, outcome: ErrorCode | "ok", began: number): void;
   /** An activity flush wrote `rows` session rows in `durationMs`. */
   activityWritten?(rows: number, durationMs: number): void;
   /** A password hash or verification waited this long for its turn. */
@@ -558,6 +562,10 @@ export function createEngine(options: EngineOptions): Engine {
       events,
       nodeId,
       caller,
+      // Only the operations that record who acted read it: not worth a string per call for the rest.
+      get actor() {
+        return actorOf(caller);
+      },
       ports,
       sessions,
       async realm(name) {
@@ -594,11 +602,37 @@ export function createEngine(options: EngineOptions): Engine {
     };
   }
 
+  const observeCall = options.observe?.callFinished;
+  const observedNow = options.observe?.now;
+
   async function call<I, O>(op: Operation<I, O>, callContext: CallContext, input?: unknown): Promise<O> {
-    return run(op, await authenticate(callContext), input);
+    if (!observeCall || !observedNow) return runUnobserved(op, await authenticate(callContext), input);
+    const began = observedNow();
+    try {
+      const result = await runUnobserved(op, await authenticate(callContext), input);
+      observeCall(op.name, callContext.protocol, "ok", began);
+      return result;
+    } catch (error) {
+      observeCall(op.name, callContext.protocol, error instanceof SessionError ? error.code : "INTERNAL", began);
+      throw error;
+    }
   }
 
+  /** An operation run for a caller a front door authenticated before (`engine.run`). */
   async function run<I, O>(op: Operation<I, O>, caller: Caller, input?: unknown): Promise<O> {
+    if (!observeCall || !observedNow) return runUnobserved(op, caller, input);
+    const began = observedNow();
+    try {
+      const result = await runUnobserved(op, caller, input);
+      observeCall(op.name, caller.context.protocol, "ok", began);
+      return result;
+    } catch (error) {
+      observeCall(op.name, caller.context.protocol, error instanceof SessionError ? error.code : "INTERNAL", began);
+      throw error;
+    }
+  }
+
+  async function runUnobserved<I, O>(op: Operation<I, O>, caller: Caller, input?: unknown): Promise<O> {
     const callContext = caller.context;
     // `details.reason` tells "no live session at all" from "a session, but not logged in": some wire
     // forms answer them differently (httpkom: 403 and 401).

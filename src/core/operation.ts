@@ -136,6 +136,11 @@ export interface OpContext {
   readonly events: EventBus;
   readonly nodeId: string;
   readonly caller: Caller;
+  /**
+   * Who the caller is in the audit log and in events about others' sessions: `user@realm`,
+   * "(local administrator)" for trusted in-process callers, null for an anonymous caller.
+   */
+  readonly actor: string | null;
   /** Ports to the world outside the pure core. */
   readonly ports: EnginePorts;
   /** The realm by name; throws `NOT_FOUND` when absent. */

@@ -27,6 +27,11 @@ export interface SessionView {
   /** When the session will end if nothing happens, or null when no timer applies. */
   deadlineAt: number | null;
   binding: "server" | "connection" | null;
+  /**
+   * The node a bound session lives and dies with; null for an unbound one, which lives in the store
+   * and is served by every node sharing it.
+   */
+  node: string | null;
   impersonatedBy: string | null;
 }
 
@@ -50,6 +55,7 @@ export function sessionView(session: SessionRecord, fullName: string | null = nu
     expiresAt: session.expiresAt,
     deadlineAt: deadlineOf(session),
     binding: session.binding?.kind ?? null,
+    node: session.binding?.node ?? null,
     impersonatedBy: session.impersonatedBy,
   };
 }

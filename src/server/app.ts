@@ -147,7 +147,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     nodeId: config.nodeId,
     log: http.log,
   });
-  const coreEngine = createEngine({
+  const engine = createEngine({
     store,
     nodeId: config.nodeId,
     limits: { ...config.sessions, hashConcurrency: hashConcurrencyOf(config) },
@@ -161,8 +161,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ports: createLocalTicketFiles({ dataDir: config.dataDir, ttlMs: config.sessions.localTicketTtlSeconds * 1000 }),
   });
 
-  // Front doors (and embedders) get the engine counted and timed when metrics are on.
-  const engine = metrics ? metrics.attach(coreEngine) : coreEngine;
+  metrics?.attach(engine);
   metrics?.watchWebhooks(() => webhooks.stats());
 
   // The server's own URL as clients reach it, for the URLs doors hand out (set once listening).

@@ -12,7 +12,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { type Command, configFlags, stringFlag } from "../command.ts";
 import { loadConfig } from "../config-sources.ts";
-import { localServerUrl, ServerError } from "../server-client.ts";
+import { localServerUrl, readLocalTicket, ServerError } from "../server-client.ts";
 import { serverOptions } from "./sessions.ts";
 
 function postJson(url: URL, body: unknown, ca: Buffer | undefined): Promise<{ status: number; body: unknown }> {
@@ -62,16 +62,7 @@ export const consoleLinkCommand: Command = {
       );
     }
     const { passwordFilePath } = answer.body as { passwordFilePath: string };
-    let ticket: string;
-    try {
-      ticket = readFileSync(passwordFilePath, "utf8").trim();
-    } catch (error) {
-      throw new ServerError(
-        0,
-        "NO_PERMISSION",
-        `Cannot read the local ticket ${passwordFilePath}: ${(error as Error).message}`,
-      );
-    }
+    const ticket = readLocalTicket(passwordFilePath);
     const link = new URL("/console/link", url);
     link.searchParams.set("user", userName);
     link.searchParams.set("ticket", ticket);

@@ -10,7 +10,8 @@ import { SessionError } from "../errors.ts";
 import { LOGIN_NAME, REALM_REFERENCE } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
 import { Type } from "../schema.ts";
-import { generateSecret, localTicketDigest } from "../secrets.ts";
+import { generateSecret } from "../secrets.ts";
+import { storeLocalTicket } from "./_local-ticket.ts";
 
 export const acquireLocalTicket = defineOperation({
   name: "ticket.local",
@@ -26,15 +27,7 @@ export const acquireLocalTicket = defineOperation({
     const user = await ctx.store.getUser(realm.name, userName);
     if (!user || user.disabled) throw new SessionError("INVALID_LOGIN", "No such user.");
     const ticket = generateSecret("hex40");
-    const expiresAt = ctx.clock.now() + ctx.limits.localTicketTtlSeconds * 1000;
-    await ctx.store.insertTicket({
-      digest: localTicketDigest(realm.name, user.name, ticket),
-      kind: "local",
-      realm: realm.name,
-      userName: user.name,
-      sessionKey: null,
-      expiresAt,
-    });
+    const expiresAt = await storeLocalTicket(ctx, realm.name, user.name, ticket, ctx.limits.localTicketTtlSeconds);
     const passwordFilePath = await write(user.name, ticket);
     return { userName: user.name, passwordFilePath, expiresAt };
   },

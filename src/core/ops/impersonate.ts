@@ -56,7 +56,8 @@ export const impersonate = defineOperation({
     }
     const locale = input.locale === undefined ? undefined : checkLocale(input.locale, realm.supportedLocales);
     if (!user || user.disabled) throw new SessionError("INVALID_LOGIN", "No such user can be impersonated.");
-    const actor = ctx.caller.user ? `${ctx.caller.user.name}@${ctx.caller.user.realm}` : "(local administrator)";
+    // A call without a user here is the server's own (the command line on its data directory).
+    const actor = ctx.actor ?? "(local administrator)";
     return completeLogin(ctx, realm, user, { ...input, newSession: !input.inPlace, replaceUser: true }, locale, actor);
   },
 });

@@ -14,7 +14,8 @@ import { SessionError } from "../errors.ts";
 import { REALM_REFERENCE, USER_REFERENCE } from "../fields.ts";
 import { defineOperation } from "../operation.ts";
 import { Type } from "../schema.ts";
-import { generateSecret, localTicketDigest } from "../secrets.ts";
+import { generateSecret } from "../secrets.ts";
+import { storeLocalTicket } from "./_local-ticket.ts";
 
 /** The longest a login ticket may live: it stands in for a password, so it should not lie around. */
 export const MAX_LOGIN_TICKET_SECONDS = 3600;
@@ -52,15 +53,7 @@ export const issueLoginTicket = defineOperation({
     if (user.disabled) throw new SessionError("INVALID_REQUEST", "The user is disabled: enable it first.");
     const ttlSeconds = input.ttlSeconds ?? ctx.limits.localTicketTtlSeconds;
     const ticket = generateSecret("base64url");
-    const expiresAt = ctx.clock.now() + ttlSeconds * 1000;
-    await ctx.store.insertTicket({
-      digest: localTicketDigest(realm.name, user.name, ticket),
-      kind: "local",
-      realm: realm.name,
-      userName: user.name,
-      sessionKey: null,
-      expiresAt,
-    });
+    const expiresAt = await storeLocalTicket(ctx, realm.name, user.name, ticket, ttlSeconds);
     await ctx.audit("login-ticket-issued", {
       realm: realm.name,
       userName: user.name,

@@ -36,7 +36,8 @@ export const updateServiceMessage = defineOperation({
     return { text: input.text, byLocale };
   },
   async run(ctx, input): Promise<ServiceMessage> {
-    const actor = ctx.caller.user ? `${ctx.caller.user.name}@${ctx.caller.user.realm}` : "(local administrator)";
+    // A call without a user here is the server's own (the command line on its data directory).
+    const actor = ctx.actor ?? "(local administrator)";
     const message: ServiceMessage = { ...input, updatedAt: ctx.clock.now(), updatedBy: actor };
     await ctx.store.putSetting(SERVICE_MESSAGE_SETTING, message);
     ctx.emit("message-updated", null, { actor, detail: input.text });

@@ -71,6 +71,10 @@ export const sessionSchema = {
     expiresAt: nullableEpochMs,
     deadlineAt: { ...nullableEpochMs, description: "When the session ends if nothing happens." },
     binding: { type: ["string", "null"], enum: ["server", "connection", null] },
+    node: {
+      type: ["string", "null"],
+      description: "The node a bound session lives and dies with; null: unbound, served by every node",
+    },
     impersonatedBy: nullableString,
   },
 } as const;

@@ -80,6 +80,15 @@ async function selectedSessions(operator: Operator, keys: string[]): Promise<Ses
   return found;
 }
 
+/**
+ * Where a session lives: a bound one on its node (it ends with that node's connection or process), an
+ * unbound one in the store, served by whichever node a request reaches.
+ */
+function nodeCell(s: SessionView): Html {
+  if (s.node === null) return html`<span class="muted">any</span>`;
+  return html`${s.node}<br><span class="muted">${s.binding ?? ""}-bound</span>`;
+}
+
 /** The table of sessions, or a sentence when there are none. */
 export function sessionTable(
   operator: Operator,
@@ -96,7 +105,7 @@ ${selectable ? html`<td>${own ? "" : html`<input type="checkbox" name="key" valu
 <td>${s.realm}</td>
 <td>${s.userName ?? html`<span class="muted">anonymous</span>`}</td>
 <td>${s.protocol}</td>
-<td>${s.binding ?? "—"}</td>
+<td>${nodeCell(s)}</td>
 <td>${s.client.ipAddress ?? "—"}<br><span class="muted">${s.client.userAgent ?? s.client.name ?? ""}</span></td>
 <td>${when(s.createdAt)}</td>
 <td>${when(s.lastActiveAt)}</td>
@@ -111,7 +120,7 @@ ${endButtons ? html`<td>${own ? "" : html`<button type="submit" form="end-one" n
 <caption class="muted">Times are UTC.</caption>
 <thead><tr>${selectable ? html`<th scope="col"><input type="checkbox" data-select-all aria-label="Select all sessions shown"></th>` : ""}
 <th scope="col">Number</th><th scope="col">Realm</th><th scope="col">User</th><th scope="col">Protocol</th>
-<th scope="col">Binding</th><th scope="col">Client address and agent</th><th scope="col">Created</th>
+<th scope="col">Node</th><th scope="col">Client address and agent</th><th scope="col">Created</th>
 <th scope="col">Last active</th><th scope="col">Idle deadline</th><th scope="col">Absolute deadline</th>
 <th scope="col">Calls</th><th scope="col">Impersonated by</th>${endButtons ? html`<th scope="col">Action</th>` : ""}</tr></thead>
 <tbody>${rows}</tbody></table>`;

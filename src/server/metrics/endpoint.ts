@@ -21,8 +21,11 @@ export function answerScrape(
   request: IncomingMessage,
   response: ServerResponse,
 ): boolean {
-  const path = request.url?.split("?")[0];
-  if (path !== METRICS_PATH || (request.method !== "GET" && request.method !== "HEAD")) return false;
+  // Every request of the listener passes here first: a prefix test, before anything is allocated.
+  const url = request.url;
+  if (url === undefined || !url.startsWith(METRICS_PATH)) return false;
+  if (url.length > METRICS_PATH.length && url[METRICS_PATH.length] !== "?") return false;
+  if (request.method !== "GET" && request.method !== "HEAD") return false;
   if (!settings.allowRemote && !isLoopbackAddress(request.socket.remoteAddress)) {
     response.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
     response.end("Metrics are answered on loopback only; set metrics.allowRemote to open them.\n");

@@ -16,7 +16,7 @@ import { END_REASONS, type SessionEvent } from "../../core/events.ts";
 import type { Store } from "../../core/store/index.ts";
 import { PROTOCOLS } from "../../core/types.ts";
 import type { WebhookStats } from "../webhook-sender.ts";
-import { instrumentEngine } from "./instrument-engine.ts";
+import { callObserver } from "./call-observer.ts";
 import { createMetricRegistry, type MetricRegistry } from "./registry.ts";
 import { timedStore } from "./timed-store.ts";
 
@@ -30,8 +30,8 @@ export interface ServerMetrics {
   readonly observer: EngineObserver;
   /** The store, timed. */
   timed(store: Store): Store;
-  /** Starts counting the engine's events and its state; answers the engine the front doors use. */
-  attach(engine: Engine): Engine;
+  /** Starts counting the engine's events and reading its state. */
+  attach(engine: Engine): void;
   /** Where the webhook counts come from, once webhooks run. */
   watchWebhooks(stats: () => WebhookStats): void;
   /** The text a scrape answers. */
@@ -103,6 +103,7 @@ export function createServerMetrics(): ServerMetrics {
   return {
     metrics,
     observer: {
+      ...callObserver(metrics),
       activityWritten(rows, durationMs) {
         metrics.flushRows.observe(rows);
         metrics.flushDuration.observe(durationMs / 1000);
@@ -121,7 +122,6 @@ export function createServerMetrics(): ServerMetrics {
         // Another node counts its own events; a relayed one would be counted twice across nodes.
         if (!event.remote) count(event);
       });
-      return instrumentEngine(engine, metrics);
     },
     watchWebhooks(stats) {
       webhookStats = stats;

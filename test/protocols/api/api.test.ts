@@ -20,6 +20,7 @@ describe("JSON API: sessions and login", () => {
     assert.match(res.body.secret, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(res.body.session.userName, null);
     assert.equal(res.body.session.protocol, "api");
+    assert.equal(res.body.session.node, null, "an unbound session lives in the store, on no node of its own");
     assert.equal(res.body.session.idleTimeoutMs, 60_000);
     assert.match(res.body.session.key, /^[0-9a-f-]{36}$/);
     const me = await t.request("GET", "/api/v1/session", { bearer: res.body.secret });
