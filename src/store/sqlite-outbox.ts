@@ -13,7 +13,8 @@
  */
 
 import type Database from "better-sqlite3";
-import type { OutboxEntry, OutboxStore } from "../core/store/index.ts";
+import type { OutboxStore } from "../core/store/index.ts";
+import { entryFromRow, type OutboxRow } from "./outbox-rows.ts";
 
 /** Schema version 7 → 8: the outbox. Appended to `MIGRATIONS` in `sqlite.ts`. */
 export const SQLITE_OUTBOX_MIGRATION = `
@@ -34,37 +35,10 @@ export const SQLITE_OUTBOX_MIGRATION = `
   CREATE INDEX webhook_outbox_order ON webhook_outbox (endpoint, order_key, seq) WHERE order_key IS NOT NULL;
 `;
 
-interface OutboxRow {
-  seq: number;
-  id: string;
-  endpoint: string;
-  order_key: string | null;
-  event_type: string;
-  payload: string;
-  created_at: number;
-  attempts: number;
-  claim: string;
-  last_error: string | null;
-}
-
 /** A contract part's methods as they run here: the same, answering at once instead of a Promise. */
 type Synchronous<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
 };
-
-function entryFromRow(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    endpoint: row.endpoint,
-    orderKey: row.order_key,
-    eventType: row.event_type,
-    payload: row.payload,
-    createdAt: row.created_at,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    claim: row.claim,
-  };
-}
 
 /**
  * The outbox methods over an open, migrated database. Each runs synchronously (the caller wraps it in
@@ -113,7 +87,7 @@ export function sqliteOutbox(db: Database.Database): Synchronous<OutboxStore> {
     claimOutbox: (now, leaseUntil, limit, token) =>
       claim
         .all({ now, lease_until: leaseUntil, limit: Math.max(0, limit), claim: token })
-        .sort((a, b) => a.seq - b.seq)
+        .sort((a, b) => Number(a.seq) - Number(b.seq))
         .map(entryFromRow),
     completeOutbox: (id, token) => complete.run(id, token).changes > 0,
     retryOutbox: (id, token, dueAt, error) => retry.run({ id, claim: token, due_at: dueAt, error }).changes > 0,

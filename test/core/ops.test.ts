@@ -5,9 +5,11 @@ import { dirname, join, relative } from "node:path";
 import { after, describe, it } from "node:test";
 import { SessionError } from "../../src/core/errors.ts";
 import * as ops from "../../src/core/ops/index.ts";
+import { sessionView } from "../../src/core/views.ts";
 import { createLocalTicketFiles } from "../../src/server/local-tickets.ts";
 import { LOCAL_ADMIN } from "../../src/server/provision.ts";
 import { defaultRealm, PASSWORDS, startEngine, type TestEngine } from "../helpers/engine.ts";
+import { session } from "../store/contract/fixtures.ts";
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<SessionError> {
   try {
@@ -998,5 +1000,16 @@ describe("ending a user's sessions", () => {
     assert.equal(result.sessionsEnded, 1);
     assert.equal((await t.call(ops.whoAmI, alice.secret)).user?.name, "alice");
     await rejectsWith(t.call(ops.whoAmI, elsewhere.secret), "NOT_AUTHENTICATED");
+  });
+});
+
+describe("session view", () => {
+  it("names the node of a bound session and none for an unbound one", () => {
+    assert.equal(sessionView(session(1, { binding: { kind: "server", node: "node-2" } })).node, "node-2");
+    assert.equal(
+      sessionView(session(2, { binding: { kind: "connection", node: "node-3", connection: "c1" } })).node,
+      "node-3",
+    );
+    assert.equal(sessionView(session(3, { binding: null })).node, null);
   });
 });

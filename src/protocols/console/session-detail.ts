@@ -26,6 +26,7 @@ function facts(session: SessionView): Html {
     ["User", session.userName ?? "anonymous"],
     ["Protocol", session.protocol],
     ["Binding", session.binding ?? "—"],
+    ["Node", session.node ?? "any (unbound: every node serves it)"],
     ["Client address", session.client.ipAddress ?? "—"],
     ["Client agent", session.client.userAgent ?? session.client.name ?? "—"],
     ["Created", when(session.createdAt)],

@@ -14,35 +14,9 @@
  * @module
  */
 
-import type { OutboxEntry, OutboxStore } from "../../core/store/index.ts";
+import type { OutboxStore } from "../../core/store/index.ts";
+import { entryFromRow, type OutboxRow } from "../outbox-rows.ts";
 import type { StoreContext } from "./context.ts";
-
-interface OutboxRow {
-  seq: string | number;
-  id: string;
-  endpoint: string;
-  order_key: string | null;
-  event_type: string;
-  payload: string;
-  created_at: string | number;
-  attempts: number;
-  claim: string;
-  last_error: string | null;
-}
-
-function entryFromRow(row: OutboxRow): OutboxEntry {
-  return {
-    id: row.id,
-    endpoint: row.endpoint,
-    orderKey: row.order_key,
-    eventType: row.event_type,
-    payload: row.payload,
-    createdAt: Number(row.created_at),
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    claim: row.claim,
-  };
-}
 
 export function createOutboxPart(context: StoreContext): OutboxStore {
   const { run } = context;
