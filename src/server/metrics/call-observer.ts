@@ -7,15 +7,14 @@
  */
 
 import { performance } from "node:perf_hooks";
-import type { Counter, Histogram } from "prom-client";
 import type { EngineObserver } from "../../core/engine.ts";
+import type { CounterChild, HistogramChild } from "./hot-metrics.ts";
 import type { MetricRegistry } from "./registry.ts";
 
 export function callObserver(metrics: MetricRegistry): Required<Pick<EngineObserver, "now" | "callFinished">> {
-  // Label children by their values, looked up once: prom-client hashes the label values on every
-  // `labels()` call, which on the hot path would cost more than the counting itself.
-  const counted = new Map<string, Counter.Internal>();
-  const timedBy = new Map<string, Histogram.Internal<"door" | "operation">>();
+  // Label children by their values, found once per call by one string key.
+  const counted = new Map<string, CounterChild>();
+  const timedBy = new Map<string, HistogramChild>();
   return {
     now: () => performance.now(),
     callFinished(operation, door, outcome, began) {

@@ -8,6 +8,7 @@
  */
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { hotCounter, hotHistogram } from "./hot-metrics.ts";
 
 /** Request durations: a cached who-am-i takes tens of µs, a login tens of ms, a vSphere wait minutes. */
 const REQUEST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30];
@@ -52,25 +53,26 @@ export function createMetricRegistry() {
       labelNames: ["reason"] as const,
       registers,
     }),
-    requests: new Counter({
+    // Counted and timed on every request and store call: see `hot-metrics.ts`.
+    requests: hotCounter({
       name: "sessiond_requests_total",
       help: "Operations run for callers, by front door and outcome (ok, or the error code).",
       labelNames: ["door", "outcome"] as const,
-      registers,
+      registry,
     }),
-    requestDuration: new Histogram({
+    requestDuration: hotHistogram({
       name: "sessiond_request_duration_seconds",
       help: "Time to run one operation for a caller, authentication included, by front door and operation.",
       labelNames: ["door", "operation"] as const,
       buckets: REQUEST_BUCKETS,
-      registers,
+      registry,
     }),
-    storeDuration: new Histogram({
+    storeDuration: hotHistogram({
       name: "sessiond_store_operation_duration_seconds",
       help: "Time of one call to the store, by method.",
       labelNames: ["method"] as const,
       buckets: STORE_BUCKETS,
-      registers,
+      registry,
     }),
     flushDuration: new Histogram({
       name: "sessiond_activity_flush_duration_seconds",
