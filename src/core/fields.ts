@@ -58,6 +58,21 @@ export const PAGE_LIMIT = Type.Integer({ minimum: 1, maximum: 1000, description:
 
 /** Where a listing by number goes on: the `nextAfter` of the previous page. */
 export const AFTER_NUMBER = Type.Integer({ minimum: 0, description: "The `nextAfter` of the previous page" });
+/**
+ * The start of a user's or group's name, to search a realm by (case-sensitive, every character
+ * literal). Any text is taken but NUL, which no name holds and PostgreSQL cannot compare.
+ */
+export const NAME_PREFIX = Type.String({
+  maxLength: 64,
+  pattern: "^[^\\u0000]*$",
+  description: "Only names that start with this, case-sensitively; listed in name order",
+});
+/** Where a listing by name goes on: the `nextAfterName` of the previous page. */
+export const AFTER_NAME = Type.String({
+  maxLength: 64,
+  pattern: "^[^\\u0000]*$",
+  description: "The `nextAfterName` of the previous page",
+});
 /** Privileges granted to a user or group. */
 export const PRIVILEGE_LIST = Type.Array(choiceOf(PRIVILEGES, { errorMessage: "is not a known privilege" }), {
   maxItems: 64,

@@ -26,6 +26,9 @@
  *   deleted and the file is reopened. `number` is also the rowid, which orders listings for free.
  * - **Attributes in their own table** with `ON DELETE CASCADE`, so deleting a session deletes its state.
  *   Each row keeps its UTF-8 size so the byte limit is one `sum()`.
+ * - **Name searches as ranges** of the (realm, name) primary key, the same way (`prefix-range.ts`):
+ *   `listUsersByName` and `listGroupsByName` read the users they return, and `%` or `_` in a prefix
+ *   is a plain character.
  * - **Atomic takes** with `DELETE ... RETURNING` (SQLite 3.35+): one statement reads and deletes.
  * - **Anonymous sessions by address.** A partial index on the client's address (`json_extract` of the
  *   client JSON) of sessions without a user answers how many one address holds, for the engine's cap.
@@ -72,6 +75,7 @@ import type {
   TicketRecord,
   User,
 } from "../core/types.ts";
+import { nameSearchStart, prefixSuccessor } from "./prefix-range.ts";
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, type Checkpointer, startCheckpointer } from "./sqlite-checkpointer.ts";
 import { makeDatabaseFilesPrivate } from "./sqlite-files.ts";
 import { SQLITE_OUTBOX_MIGRATION, sqliteOutbox } from "./sqlite-outbox.ts";
@@ -96,7 +100,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The schema version this code reads and writes. */
-export const SQLITE_SCHEMA_VERSION = 8;
+export const SQLITE_SCHEMA_VERSION = 9;
 
 /** `MIGRATIONS[i]` upgrades a file at `user_version` i to i + 1. Index 0 creates the schema. */
 export const MIGRATIONS: readonly string[] = [
@@ -257,6 +261,12 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 7 → 8: the outbox of webhook deliveries (`sqlite-outbox.ts`).
   SQLITE_OUTBOX_MIGRATION,
+  // 8 → 9: the audit log counted by kind since a time (the dashboard's logins over the last hour, the
+  // same on every node) and read by session (a session's trail), each from its own index.
+  `
+  CREATE INDEX audit_type_at ON audit (type, at);
+  CREATE INDEX audit_session ON audit (session_key, id) WHERE session_key IS NOT NULL;
+  `,
 ];
 
 // --- Rows as SQLite returns them -------------------------------------------------------------------
@@ -465,22 +475,6 @@ function auditFromRow(row: AuditRow): AuditEntry {
     protocol: row.protocol as Protocol | null,
     detail: row.detail,
   };
-}
-
-/**
- * The smallest string greater than every string that starts with `prefix`, in SQLite's BINARY order
- * (UTF-8 bytes, which is code point order), or null when there is none. `prefix` must not be empty.
- */
-function prefixSuccessor(prefix: string): string | null {
-  const points = Array.from(prefix);
-  while (points.length > 0) {
-    const last = (points.pop() as string).codePointAt(0) as number;
-    if (last < 0x10ffff) {
-      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
-      return points.join("") + String.fromCodePoint(next);
-    }
-  }
-  return null;
 }
 
 /** Lowest possible session number, standing in for "no cursor". */
@@ -695,6 +689,26 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       disabled = excluded.disabled, created_at = excluded.created_at`,
   );
   const deleteUser = db.prepare<[string, string]>("DELETE FROM users WHERE realm = ? AND name = ?");
+  // A name search: one statement per table and shape of range, prepared when first used.
+  const nameSearches = new Map<string, Database.Statement<[NameSearchParams], UserRow | GroupRow>>();
+  const searchByName = <Row extends UserRow | GroupRow>(
+    table: "users" | "groups",
+    realm: string,
+    prefix: string,
+    after: string | null | undefined,
+    limit: number | undefined,
+  ): Row[] => {
+    const start = nameSearchStart(prefix, after);
+    const upper = prefix === "" ? null : prefixSuccessor(prefix);
+    const sql = listByNameSql(table, start.inclusive, upper !== null);
+    let statement = nameSearches.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      nameSearches.set(sql, statement);
+    }
+    const limitParam = limit === undefined ? -1 : Math.max(0, limit);
+    return statement.all({ realm, from: start.from, limit: limitParam, ...(upper === null ? {} : { upper }) }) as Row[];
+  };
 
   const groupByName = db.prepare<[string, string], GroupRow>("SELECT * FROM groups WHERE realm = ? AND name = ?");
   const listGroups = db.prepare<[string, number, number], GroupRow>(
@@ -738,6 +752,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const putSetting = db.prepare<[string, string]>(
     "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
   );
+  const deleteSetting = db.prepare<[string]>("DELETE FROM settings WHERE name = ?");
   const addSetting = db.prepare<[string, string]>(
     "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
   );
@@ -747,7 +762,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     VALUES (@at, @type, @realm, @user_name, @session_key, @actor, @ip_address, @protocol, @detail)`,
   );
   // One statement per filter shape, prepared when first used, as for sessions.
-  type AuditParams = { after: number; limit: number; realm?: string; user_name?: string; type?: string };
+  type AuditParams = {
+    after: number;
+    limit: number;
+    realm?: string;
+    user_name?: string;
+    type?: string;
+    session_key?: string;
+  };
   const auditStatements = new Map<string, Database.Statement<[AuditParams], AuditRow>>();
   const auditStatement = (filter: AuditFilter) => {
     const sql = listAuditSql(filter);
@@ -758,6 +780,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
     return statement;
   };
+  const countAuditOfType = db.prepare<[string, number], { n: number }>(COUNT_AUDIT_SQL);
 
   // --- Transactions ---
 
@@ -995,6 +1018,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       settle(() =>
         listUsers.all(realm, after ?? BEFORE_ALL, limit === undefined ? -1 : Math.max(0, limit)).map(userFromRow),
       ),
+    listUsersByName: (realm, prefix, after, limit) =>
+      settle(() => searchByName<UserRow>("users", realm, prefix, after, limit).map(userFromRow)),
     putUser: (user) =>
       settle(() => {
         putUser.run({
@@ -1016,6 +1041,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       settle(() =>
         listGroups.all(realm, after ?? BEFORE_ALL, limit === undefined ? -1 : Math.max(0, limit)).map(groupFromRow),
       ),
+    listGroupsByName: (realm, prefix, after, limit) =>
+      settle(() => searchByName<GroupRow>("groups", realm, prefix, after, limit).map(groupFromRow)),
     putGroup: (group) =>
       settle(() => {
         putGroup.run({
@@ -1062,6 +1089,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
     listSettingNames: () => settle(() => settingNames.all().map((row) => row.name)),
 
+    deleteSetting: (name) => settle(() => deleteSetting.run(name).changes > 0),
+
     putSetting: (name, value) =>
       settle(() => {
         putSetting.run(name, JSON.stringify(value ?? null));
@@ -1097,9 +1126,16 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
             ...(filter.realm === undefined ? {} : { realm: filter.realm }),
             ...(filter.userName === undefined ? {} : { user_name: filter.userName }),
             ...(filter.type === undefined ? {} : { type: filter.type }),
+            ...(filter.sessionKey === undefined ? {} : { session_key: filter.sessionKey }),
           })
           .map(auditFromRow),
       ),
+    countAudit: <K extends AuditKind>(kinds: readonly K[], since: number) =>
+      settle(() => {
+        const counts = {} as Record<K, number>;
+        for (const kind of kinds) counts[kind] = countAuditOfType.get(kind, since)?.n ?? 0;
+        return counts;
+      }),
 
     enqueueOutbox: (entries) => settle(() => outbox.enqueueOutbox(entries)),
     claimOutbox: (now, leaseUntil, limit, claim) => settle(() => outbox.claimOutbox(now, leaseUntil, limit, claim)),
@@ -1144,15 +1180,39 @@ export function countSessionsSql(filter: SessionFilter): string {
 }
 
 /**
+ * How many entries of one kind the log holds from a time on: a range of the (type, at) index, which
+ * holds both columns, so the table itself is not read. Exported for the query-plan test.
+ */
+export const COUNT_AUDIT_SQL = "SELECT count(*) AS n FROM audit WHERE type = ? AND at >= ?";
+
+type NameSearchParams = { realm: string; from: string; upper?: string; limit: number };
+
+/**
+ * The statement of a name search (`listUsersByName`, `listGroupsByName`): a range of the (realm, name)
+ * primary key from the prefix, or past the page cursor, to the prefix's successor (none for the empty
+ * prefix). Exported for the query-plan test.
+ */
+export function listByNameSql(table: "users" | "groups", inclusive: boolean, bounded: boolean): string {
+  const where = ["realm = @realm", `name ${inclusive ? ">=" : ">"} @from`];
+  if (bounded) where.push("name < @upper");
+  return `SELECT * FROM ${table} WHERE ${where.join(" AND ")} ORDER BY name LIMIT @limit`;
+}
+
+/**
  * The statement `listAudit` prepares for a filter of this shape; exported for the query-plan test.
  * Every shape has an index of its fields followed by `id`, so a page reads only the entries it returns.
  */
 export function listAuditSql(filter: AuditFilter): string {
   const where = ["id > @after"];
+  if (filter.sessionKey !== undefined) where.push("session_key = @session_key");
   if (filter.realm !== undefined) where.push("realm = @realm");
   if (filter.userName !== undefined) where.push("user_name = @user_name");
   if (filter.type !== undefined) where.push("type = @type");
-  return `SELECT * FROM audit WHERE ${where.join(" AND ")} ORDER BY id LIMIT @limit`;
+  // A session's trail comes from its own index, whatever else the filter names (see `AuditFilter`):
+  // without statistics SQLite would take the index with the most equal columns, which may hold every
+  // login of the user rather than the session's few entries.
+  const from = filter.sessionKey === undefined ? "audit" : "audit INDEXED BY audit_session";
+  return `SELECT * FROM ${from} WHERE ${where.join(" AND ")} ORDER BY id LIMIT @limit`;
 }
 
 /**

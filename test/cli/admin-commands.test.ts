@@ -16,7 +16,14 @@ import { RUNNING_SERVER_FILE } from "../../src/server/running-server.ts";
 import { startServer } from "../helpers/server-process.ts";
 
 interface AuditPage {
-  entries: { id: number; kind: string; userName: string | null; realm: string | null; actor: string | null }[];
+  entries: {
+    id: number;
+    kind: string;
+    userName: string | null;
+    realm: string | null;
+    actor: string | null;
+    sessionKey?: string | null;
+  }[];
   nextAfter: number | null;
 }
 
@@ -134,6 +141,13 @@ test("while the server runs, user, realm, group and audit commands go through it
   assert.deepEqual(
     (carols as AuditPage).entries.map((e) => e.kind),
     ["user-created", "login", "user-disabled", "terminated"],
+  );
+  // One session's trail, by its key: carol's session's login and its ending, not her user's changes.
+  const carolSession = (carols as AuditPage).entries.find((e) => e.kind === "login")?.sessionKey ?? "";
+  const trail = JSON.parse(ok(await cli(["audit", "--json", "--session", carolSession]), "audit --session").stdout);
+  assert.deepEqual(
+    (trail as AuditPage).entries.map((e) => e.kind),
+    ["login", "terminated"],
   );
   const first = ok(await cli(["audit", "--user", "carol", "--limit", "1"]), "audit page");
   assert.match(first.stdout, /ID\s+AT\s+KIND/);

@@ -50,7 +50,7 @@ test("the README flow works end to end with the real command line", async (t) =>
     "alice's session is listed",
   );
 
-  const table = runCli(["sessions", "list", "--config", configPath, "--url", server.url]);
+  const table = runCli(["sessions", "list", "--config", configPath, "--url", server.url, "--as", "admin"]);
   assert.match(table.stdout, /alice@default/);
 
   const ended = runCli(["sessions", "terminate", session.key, "--config", configPath, "--url", server.url]);

@@ -293,7 +293,7 @@ describe("postgres store", { skip: pg.skip }, () => {
       pg.withSql(url, async (sql) => {
         const rows = await sql<{ index: string; scans: string }[]>`
           SELECT indexrelname AS index, idx_scan AS scans FROM pg_stat_user_indexes
-          WHERE relname = 'sessions' AND schemaname = current_schema()`;
+          WHERE relname IN ('sessions', 'users') AND schemaname = current_schema()`;
         return new Map(rows.map((row) => [row.index, Number(row.scans)]));
       });
 
@@ -338,6 +338,30 @@ describe("postgres store", { skip: pg.skip }, () => {
       });
     });
 
+    // @see issue 14: the console's search of a realm's users reads the users it returns.
+    it("a name search is a range of the (realm, name) primary key, in code point order", async () => {
+      await pg.emptyTables(url);
+      await pg.withSql(url, async (sql) => {
+        await sql`
+          INSERT INTO users (realm, name, number, full_name, groups, privileges, disabled, created_at)
+          SELECT 'realm-' || (n % 4), 'user-' || n, n, '', '{}', '{}', false, 0 FROM generate_series(1, 20000) AS n`;
+        await sql`INSERT INTO users (realm, name, number, full_name, groups, privileges, disabled, created_at)
+          VALUES ('realm-1', 'Zed', 0, '', '{}', '{}', false, 0), ('realm-1', 'zed', -1, '', '{}', '{}', false, 0)`;
+        await sql`ANALYZE users`;
+      });
+      const found = await servedBy("users_pkey", (store) => store.listUsersByName("realm-1", "user-1999", null, 10));
+      // user-1999 itself is of realm-3.
+      assert.deepEqual(
+        found.map((user) => user.name),
+        ["user-19993", "user-19997"],
+      );
+      // Upper case sorts before lower case whatever the database's locale (the "C" collation).
+      assert.deepEqual(
+        (await servedBy("users_pkey", (store) => store.listUsersByName("realm-1", "", null, 2))).map((u) => u.name),
+        ["Zed", "user-1"],
+      );
+    });
+
     // @see issue 15, part 3: every anonymous creation counts its address's sessions.
     it("the count of one address's anonymous sessions is served by its partial index", async () => {
       await pg.emptyTables(url);
@@ -379,6 +403,10 @@ describe("postgres store", { skip: pg.skip }, () => {
             INSERT INTO audit (at, type, realm, user_name)
             SELECT n, ${type}, ${realm}, ${userName} FROM generate_series(1, ${count}::int) AS n`;
         }
+        // Sessions with a short trail each, among the logins of the haystack's users.
+        await sql`
+          INSERT INTO audit (at, type, realm, user_name, session_key)
+          SELECT n, 'login', 'realm-1', 'user-1', 'session-' || (n % 4000) FROM generate_series(1, 12000) AS n`;
         await sql`ANALYZE audit`;
       });
       const auditScans = () =>
@@ -388,17 +416,23 @@ describe("postgres store", { skip: pg.skip }, () => {
             WHERE relname = 'audit' AND schemaname = current_schema()`;
           return new Map(rows.map((row) => [row.index, Number(row.scans)]));
         });
-      const shapes: [AuditFilter, string][] = [
+      // A rare kind may be read through (type, at) as well as (type, id): either reads only its entries.
+      const shapes: [AuditFilter, string | string[]][] = [
         [{ realm: "lonely-realm" }, "audit_realm"],
         [{ userName: "lonely-user" }, "audit_user"],
-        [{ type: "user-deleted" }, "audit_type"],
+        [{ type: "user-deleted" }, ["audit_type", "audit_type_at"]],
+        [{ sessionKey: "session-17" }, "audit_session"],
+        [{ sessionKey: "session-17", realm: "realm-1", userName: "user-1", type: "login" }, "audit_session"],
         [{ realm: "needle-realm", userName: "needle-user" }, "audit_realm_user"],
         [{ realm: "needle-realm", type: "login-failed" }, "audit_realm_type"],
         [{ userName: "needle-user", type: "login-failed" }, "audit_user_type"],
         [{ realm: "needle-realm", userName: "needle-user", type: "login-failed" }, "audit_realm_user_type"],
       ];
+      const scansOf = (scans: Map<string, number>, indexes: string[]) =>
+        indexes.reduce((sum, index) => sum + (scans.get(index) ?? 0), 0);
       for (const [filter, index] of shapes) {
-        const before = (await auditScans()).get(index) ?? 0;
+        const indexes = typeof index === "string" ? [index] : index;
+        const before = scansOf(await auditScans(), indexes);
         const store = await openStore("node-a");
         try {
           const page = await store.listAudit(null, 5, filter);
@@ -406,10 +440,24 @@ describe("postgres store", { skip: pg.skip }, () => {
         } finally {
           await store.close();
         }
-        await until(`${index} was scanned for ${JSON.stringify(filter)}`, async () => {
-          return ((await auditScans()).get(index) ?? 0) > before;
+        await until(`${indexes.join(" or ")} was scanned for ${JSON.stringify(filter)}`, async () => {
+          return scansOf(await auditScans(), indexes) > before;
         });
       }
+      // The dashboard's count of the last hour's logins reads the (type, at) index from `since` on.
+      const before = (await auditScans()).get("audit_type_at") ?? 0;
+      const store = await openStore("node-a");
+      try {
+        assert.deepEqual(await store.countAudit(["login-failed", "user-deleted"], 1990), {
+          "login-failed": 22,
+          "user-deleted": 0,
+        });
+      } finally {
+        await store.close();
+      }
+      await until("audit_type_at was scanned for a count", async () => {
+        return ((await auditScans()).get("audit_type_at") ?? 0) > before;
+      });
     });
   });
 });

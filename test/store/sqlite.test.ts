@@ -5,12 +5,15 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { SessionError } from "../../src/core/errors.ts";
+import type { AuditFilter } from "../../src/core/store/index.ts";
 import type { SessionRecord } from "../../src/core/types.ts";
 import {
   COUNT_ANONYMOUS_SQL,
+  COUNT_AUDIT_SQL,
   countSessionsSql,
   createSqliteStore,
   listAuditSql,
+  listByNameSql,
   listSessionsSql,
   MIGRATIONS,
   SQLITE_SCHEMA_VERSION,
@@ -405,6 +408,39 @@ describe("sqlite store: query plans (issue 11, part 3)", () => {
       assert.equal(
         plan(db, listAuditSql({}), { after: 0, limit: 10 }),
         "SEARCH audit USING INTEGER PRIMARY KEY (rowid>?)",
+      );
+      // A session's trail, whatever else the filter names, from the session's own index.
+      for (const filter of [{ sessionKey: "k" }, { sessionKey: "k", realm: "r", userName: "u", type: "login" }]) {
+        const params: Record<string, unknown> = { after: 0, limit: 10, session_key: "k" };
+        if ("realm" in filter) Object.assign(params, { realm: "r", user_name: "u", type: "login" });
+        assert.match(
+          plan(db, listAuditSql(filter as AuditFilter), params),
+          /^SEARCH audit USING INDEX audit_session \(session_key=\? AND id>\?\)$/,
+        );
+      }
+      // A name search is a range of the (realm, name) primary key, each shape of range.
+      for (const table of ["users", "groups"] as const) {
+        for (const inclusive of [true, false]) {
+          for (const bounded of [true, false]) {
+            const params: Record<string, unknown> = { realm: "r", from: "al", limit: 10 };
+            if (bounded) params.upper = "am";
+            const text = plan(db, listByNameSql(table, inclusive, bounded), params);
+            assert.match(
+              text,
+              new RegExp(
+                `^SEARCH ${table} USING PRIMARY KEY \\(realm=\\? AND name>\\?${bounded ? " AND name<\\?" : ""}\\)$`,
+              ),
+              text,
+            );
+          }
+        }
+      }
+      // The dashboard's count reads the (type, at) index only, from `since` on.
+      assert.equal(
+        (db.prepare(`EXPLAIN QUERY PLAN ${COUNT_AUDIT_SQL}`).all("login", 0) as { detail: string }[])
+          .map((row) => row.detail)
+          .join("; "),
+        "SEARCH audit USING COVERING INDEX audit_type_at (type=? AND at>?)",
       );
     } finally {
       db.close();

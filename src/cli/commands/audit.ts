@@ -1,5 +1,5 @@
 /**
- * `sessiond audit`: one page of the audit log, oldest first, filtered by realm, user and kind. Through
+ * `sessiond audit`: one page of the audit log, oldest first, filtered by realm, user, kind and session. Through
  * the running server's API when one runs on this configuration, otherwise read from the store (see
  * `admin-access.ts`). Either way it needs `Audit.Read`, which the local administrator holds.
  *
@@ -14,7 +14,7 @@ import { isoTime, printJson, printTable } from "../output.ts";
 
 export const auditCommand: Command = {
   name: "audit",
-  usage: "audit [--realm R] [--user NAME] [--kind KIND] [--after ID] [--limit N] [--json]",
+  usage: "audit [--realm R] [--user NAME] [--kind KIND] [--session KEY] [--after ID] [--limit N] [--json]",
   summary: "Show the audit log: logins, failures, endings, terminations, directory and message changes.",
   options: {
     realm: { type: "string", placeholder: "NAME", description: "Only entries about this realm" },
@@ -24,6 +24,7 @@ export const auditCommand: Command = {
       description: "Only entries about this user (in every realm, unless --realm names one)",
     },
     kind: { type: "string", placeholder: "KIND", description: `Only this kind: ${AUDIT_KINDS.join(", ")}` },
+    session: { type: "string", placeholder: "KEY", description: "Only this session's trail (its key)" },
     after: { type: "string", placeholder: "ID", description: "Entries after this id: the previous page's next" },
     limit: { type: "string", placeholder: "N", description: "At most this many entries, 1 to 1000 (default 100)" },
     json: { type: "boolean", description: "Print JSON: the entries and the id to pass as --after for more" },
@@ -34,6 +35,7 @@ export const auditCommand: Command = {
       realm: stringFlag(input, "realm"),
       userName: stringFlag(input, "user"),
       kind: stringFlag(input, "kind"),
+      sessionKey: stringFlag(input, "session"),
       after: wholeNumberFlag(input, "after"),
       limit: wholeNumberFlag(input, "limit"),
     };

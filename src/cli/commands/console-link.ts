@@ -13,7 +13,7 @@ import { request as httpsRequest } from "node:https";
 import { type Command, configFlags, stringFlag } from "../command.ts";
 import { loadConfig } from "../config-sources.ts";
 import { localServerUrl, readLocalTicket, ServerError } from "../server-client.ts";
-import { serverOptions } from "./sessions.ts";
+import { actingUser, serverOptions } from "./sessions.ts";
 
 function postJson(url: URL, body: unknown, ca: Buffer | undefined): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
@@ -44,13 +44,13 @@ function postJson(url: URL, body: unknown, ca: Buffer | undefined): Promise<{ st
 
 export const consoleLinkCommand: Command = {
   name: "console-link",
-  usage: "console-link [--user NAME] [--url URL]",
+  usage: "console-link [--as NAME] [--url URL]",
   summary: "Print a one-time URL that logs you in to the running server's console.",
   options: serverOptions,
   async run(input) {
     const config = loadConfig(configFlags(input), input.env);
     const url = stringFlag(input, "url") ?? localServerUrl(config);
-    const userName = stringFlag(input, "user") ?? "admin";
+    const userName = actingUser(input);
     const ca = config.http.tls ? readFileSync(config.http.tls.cert) : undefined;
     const answer = await postJson(new URL("/api/v1/tickets/local", url), { userName }, ca);
     if (answer.status !== 201) {

@@ -1,6 +1,6 @@
 /**
  * `sessiond sessions list|terminate`: see and end sessions on the running server. The command logs
- * in with a local ticket for `--user` (default admin), so the operator types no password.
+ * in with a local ticket for `--as` (default admin), so the operator types no password.
  *
  * @module
  */
@@ -13,14 +13,22 @@ import { connectAsLocalUser, type ServerClient } from "../server-client.ts";
 
 export const serverOptions: CommandOptions = {
   url: { type: "string", placeholder: "URL", description: "Server URL (default: from the configuration)" },
-  user: { type: "string", placeholder: "NAME", description: "Act as this user, by local ticket (default admin)" },
+  as: { type: "string", placeholder: "NAME", description: "Act as this user, by local ticket (default admin)" },
+  // The first name of `--as`, kept so that scripts written for it still work. Every command that
+  // acts as a user calls it `--as`: `--user` means the user a command is about (`audit`).
+  user: { type: "string", placeholder: "NAME", description: "The same as --as (its older name)" },
 };
+
+/** The user a command acts as: `--as`, or its older name `--user`, or admin. */
+export function actingUser(input: CommandInput): string {
+  return stringFlag(input, "as") ?? stringFlag(input, "user") ?? "admin";
+}
 
 export async function withServer<T>(input: CommandInput, work: (client: ServerClient) => Promise<T>): Promise<T> {
   const config = loadConfig(configFlags(input), input.env);
   const url = stringFlag(input, "url");
   const client = await connectAsLocalUser(config, {
-    userName: stringFlag(input, "user") ?? "admin",
+    userName: actingUser(input),
     ...(url ? { url } : {}),
   });
   try {

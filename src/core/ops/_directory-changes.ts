@@ -4,6 +4,7 @@
  */
 
 import type { Group, Realm, User } from "../types.ts";
+import { invalid } from "../validate.ts";
 
 /** The default size of a listing's page. */
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -21,6 +22,29 @@ export function pageOf<T, C>(
   const last = items[items.length - 1];
   return { items, nextAfter: fetched.length > limit && last !== undefined ? cursorOf(last) : null };
 }
+
+/** The paging fields of a listing of users or groups, by number or, searched by name, by name. */
+export interface DirectoryPageInput {
+  after?: number;
+  prefix?: string;
+  afterName?: string;
+}
+
+/**
+ * Refuses a page cursor of one order with a request of the other: a listing is in number order
+ * (`after`), or, with `prefix` or `afterName`, in name order, since the name index that serves a search
+ * holds names in name order (`afterName`).
+ */
+export function checkedDirectoryPage<T extends DirectoryPageInput>(input: T): T {
+  if (input.after !== undefined && (input.prefix !== undefined || input.afterName !== undefined)) {
+    throw invalid("after", "pages a listing in number order: with prefix, pass afterName");
+  }
+  return input;
+}
+
+/** Whether a listing goes by name (a search), not by number. */
+export const byName = (input: DirectoryPageInput): boolean =>
+  input.prefix !== undefined || input.afterName !== undefined;
 
 /**
  * The fields that differ between a record and what it was (every field, when it is new), as

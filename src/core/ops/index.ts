@@ -9,6 +9,7 @@ export { acquireCloneTicket } from "./acquire-clone-ticket.ts";
 export { acquireLocalTicket } from "./acquire-local-ticket.ts";
 export { acquireServiceTicket } from "./acquire-service-ticket.ts";
 export { cloneSession } from "./clone-session.ts";
+export { countAudit } from "./count-audit.ts";
 export { type CreateSessionInput, createSession } from "./create-session.ts";
 export { deleteAttribute } from "./delete-attribute.ts";
 export { deleteGroup } from "./delete-group.ts";

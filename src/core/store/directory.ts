@@ -4,6 +4,11 @@
  * Names are unique within their scope (realms globally, users and groups per realm); so are realm ids
  * and user and group numbers. Records handed out are copies: changing one changes nothing stored.
  *
+ * Names are compared as they are written, case and all (`getUser("Alice")` does not find `alice`), and
+ * ordered by code point (byte-wise in UTF-8). The name searches (`listUsersByName`, `listGroupsByName`)
+ * follow the same rules: a prefix is matched case-sensitively and literally (`%`, `_` and `\` are
+ * characters like any other), as a range on the unique (realm, name) index.
+ *
  * @module
  */
 
@@ -37,6 +42,12 @@ export interface DirectoryStore {
    */
   listUsers(realm: string, after?: number | null, limit?: number): Promise<User[]>;
   /**
+   * Users of a realm whose name starts with `prefix` (all of them for ""), ordered by name; with
+   * `after`, only those whose name sorts after it; at most `limit` (all without one). A page is a range
+   * of the (realm, name) index, so it reads the users it returns, however large the realm.
+   */
+  listUsersByName(realm: string, prefix: string, after?: string | null, limit?: number): Promise<User[]>;
+  /**
    * Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` when another user of the realm
    * has the same number.
    */
@@ -48,6 +59,8 @@ export interface DirectoryStore {
   getGroup(realm: string, name: string): Promise<Group | null>;
   /** Groups of a realm ordered by number, paged as `listUsers` pages. */
   listGroups(realm: string, after?: number | null, limit?: number): Promise<Group[]>;
+  /** Groups of a realm whose name starts with `prefix`, in name order, paged as `listUsersByName` pages. */
+  listGroupsByName(realm: string, prefix: string, after?: string | null, limit?: number): Promise<Group[]>;
   /** Inserts or replaces by (realm, name). Rejects with `ALREADY_EXISTS` on a duplicate number. */
   putGroup(group: Group): Promise<void>;
   /** True when a group was deleted. */

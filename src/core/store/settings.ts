@@ -17,6 +17,8 @@ export interface SettingsStore {
    * (a key) all end up with the same one.
    */
   putSettingIfAbsent(name: string, value: unknown): Promise<unknown>;
+  /** Removes a setting; false when there was none. */
+  deleteSetting(name: string): Promise<boolean>;
   /** The names of every setting stored, in name order. */
   listSettingNames(): Promise<string[]>;
 }
@@ -26,6 +28,11 @@ export interface AuditFilter {
   realm?: string;
   userName?: string;
   type?: AuditKind;
+  /**
+   * One session's trail. Its own index (session key, id) serves it whatever else is given: a session's
+   * entries are few, so the other fields are checked on them rather than given indexes of their own.
+   */
+  sessionKey?: string;
 }
 
 export interface AuditStore {
@@ -38,4 +45,12 @@ export interface AuditStore {
    * log before them or the entries the filter leaves out.
    */
   listAudit(after: number | null, limit: number, filter?: AuditFilter): Promise<AuditEntry[]>;
+
+  /**
+   * How many entries of each of `kinds` the log holds with `at >= since` (epoch ms; inclusive, so an
+   * entry written at `since` counts), every kind given answered, 0 when it has none. Served by the
+   * index (type, at): it reads the entries it counts, not the log before `since` or other kinds. This
+   * is the dashboard's "logins over the last hour", the same on every node of a shared store.
+   */
+  countAudit<K extends AuditKind>(kinds: readonly K[], since: number): Promise<Record<K, number>>;
 }

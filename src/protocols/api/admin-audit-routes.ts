@@ -1,6 +1,6 @@
 /**
  * The admin route of the audit log, `/api/v1/audit` (`Audit.Read`): the log a page at a time,
- * filtered by realm, user and kind.
+ * filtered by realm, user, kind and session.
  *
  * @module
  */
@@ -14,7 +14,8 @@ export function registerAdminAuditRoutes(app: FastifyInstance, run: RunAsCaller)
   app.get(
     "/audit",
     adminRoute(ops.listAudit, "audit", {
-      summary: "The audit log, oldest first, a page at a time: filter by realm, user and kind (needs Audit.Read)",
+      summary:
+        "The audit log, oldest first, a page at a time: filter by realm, user, kind and session (needs Audit.Read)",
       querystring: a.auditQuery,
       response: { 200: a.pageOf("entries", "AuditEntry", "integer") },
     }),
@@ -24,6 +25,7 @@ export function registerAdminAuditRoutes(app: FastifyInstance, run: RunAsCaller)
         realm: query.realm,
         userName: query.userName,
         kind: query.kind,
+        sessionKey: query.sessionKey,
         after: integerOf(query.after),
         limit: integerOf(query.limit),
       });

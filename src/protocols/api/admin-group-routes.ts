@@ -11,8 +11,8 @@ import * as ops from "../../core/ops/index.ts";
 import {
   adminRoute,
   bodyAndPathOf,
+  directoryPageOf,
   type NamedPath,
-  numberPageOf,
   pathOf,
   type RealmPath,
   type RunAsCaller,
@@ -25,12 +25,13 @@ export function registerAdminGroupRoutes(app: FastifyInstance, run: RunAsCaller)
   app.get<{ Params: RealmPath }>(
     "/realms/:realm/groups",
     adminRoute(ops.listGroups, TAG, {
-      summary: "List a realm's groups, in number order (needs Directory.Manage)",
+      summary:
+        "List a realm's groups, in number order; with `prefix`, search the whole realm by name prefix, in name order (needs Directory.Manage)",
       params: pathOf(ops.listGroups, ["realm"]),
-      querystring: a.numberPageQuery,
-      response: { 200: a.pageOf("groups", "Group", "integer") },
+      querystring: a.directoryPageQuery,
+      response: { 200: a.directoryPageOf("groups", "Group") },
     }),
-    async (request) => run(ops.listGroups, request, numberPageOf(request)),
+    async (request) => run(ops.listGroups, request, directoryPageOf(request)),
   );
 
   app.post<{ Params: RealmPath }>(

@@ -53,10 +53,19 @@ export function bodyAndPathOf(
   return { ...bodyFields(request), ...request.params, ...added };
 }
 
-/** The input of a page of a realm's users or groups: the realm from the path, the page from the query. */
-export function numberPageOf(request: FastifyRequest<{ Params: RealmPath }>): Record<string, unknown> {
+/**
+ * The input of a page of a realm's users or groups: the realm from the path, the page (by number, or a
+ * search by name prefix) from the query.
+ */
+export function directoryPageOf(request: FastifyRequest<{ Params: RealmPath }>): Record<string, unknown> {
   const query = request.query as Query;
-  return { realm: request.params.realm, after: integerOf(query.after), limit: integerOf(query.limit) };
+  return {
+    realm: request.params.realm,
+    after: integerOf(query.after),
+    prefix: query.prefix,
+    afterName: query.afterName,
+    limit: integerOf(query.limit),
+  };
 }
 
 /** What one admin route's schema says of itself; `adminRoute` adds what they all say. */

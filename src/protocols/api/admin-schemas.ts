@@ -106,11 +106,18 @@ export const realmPageQuery = {
   },
 } as const;
 
-/** A page of users or groups: by number. */
-export const numberPageQuery = {
+/**
+ * A page of users or groups: by number, or, with `prefix` (a search of the whole realm), by name. The
+ * name fields are the operation's own (`listUsers` and `listGroups` declare them alike).
+ */
+export const directoryPageQuery = {
   type: "object",
   additionalProperties: false,
-  properties: { after: integerText("the `nextAfter` of the previous page"), limit: limitText },
+  properties: {
+    after: integerText("the `nextAfter` of the previous page, in number order"),
+    ...bodyOf(ops.listUsers, ["prefix", "afterName"]).properties,
+    limit: limitText,
+  },
 } as const;
 
 export const auditQuery = {
@@ -120,6 +127,7 @@ export const auditQuery = {
     realm: { type: "string", maxLength: MAX_REALM_NAME_LENGTH },
     userName: { type: "string", maxLength: 200, description: "With no realm, the name in every realm" },
     kind: { type: "string", enum: AUDIT_KINDS },
+    ...bodyOf(ops.listAudit, ["sessionKey"]).properties,
     after: integerText("the `nextAfter` of the previous page"),
     limit: limitText,
   },
@@ -162,6 +170,23 @@ export const pageOf = (name: string, ref: string, cursor: "string" | "integer") 
     properties: {
       [name]: { type: "array", items: { $ref: `${ref}#` } },
       nextAfter: { type: [cursor, "null"], description: "Pass as `after` for the next page; null on the last" },
+    },
+  }) as const;
+
+/** A page of users or groups: `nextAfter` continues a listing by number, `nextAfterName` a search. */
+export const directoryPageOf = (name: string, ref: string) =>
+  ({
+    type: "object",
+    properties: {
+      [name]: { type: "array", items: { $ref: `${ref}#` } },
+      nextAfter: {
+        type: ["integer", "null"],
+        description: "In number order: pass as `after` for the next page; null on the last, and in a search",
+      },
+      nextAfterName: {
+        type: ["string", "null"],
+        description: "In a search (`prefix`): pass as `afterName`, with the same prefix, for the next page",
+      },
     },
   }) as const;
 

@@ -11,8 +11,8 @@ import * as ops from "../../core/ops/index.ts";
 import {
   adminRoute,
   bodyAndPathOf,
+  directoryPageOf,
   type NamedPath,
-  numberPageOf,
   pathOf,
   type RealmPath,
   type RunAsCaller,
@@ -25,12 +25,13 @@ export function registerAdminUserRoutes(app: FastifyInstance, run: RunAsCaller):
   app.get<{ Params: RealmPath }>(
     "/realms/:realm/users",
     adminRoute(ops.listUsers, TAG, {
-      summary: "List a realm's users, in number order (needs Directory.Manage)",
+      summary:
+        "List a realm's users, in number order; with `prefix`, search the whole realm by name prefix, in name order (needs Directory.Manage)",
       params: pathOf(ops.listUsers, ["realm"]),
-      querystring: a.numberPageQuery,
-      response: { 200: a.pageOf("users", "User", "integer") },
+      querystring: a.directoryPageQuery,
+      response: { 200: a.directoryPageOf("users", "User") },
     }),
-    async (request) => run(ops.listUsers, request, numberPageOf(request)),
+    async (request) => run(ops.listUsers, request, directoryPageOf(request)),
   );
 
   app.post<{ Params: RealmPath }>(

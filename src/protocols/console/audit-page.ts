@@ -1,6 +1,6 @@
 /**
  * The audit log: logins, failed logins, endings with their reason, terminations and who did them,
- * directory and service-message changes, filtered by realm, user and kind and paged by entry id,
+ * directory and service-message changes, filtered by realm, user, kind and session and paged by entry id,
  * oldest first as the core's `audit.list` answers. Needs `Audit.Read`.
  *
  * @module
@@ -36,6 +36,7 @@ function filtersOf(request: FastifyRequest) {
     realm: queryParam(request, "realm"),
     userName: queryParam(request, "user"),
     kind: queryParam(request, "kind"),
+    sessionKey: queryParam(request, "session"),
     after: after !== undefined && /^\d{1,15}$/.test(after) ? Number(after) : undefined,
   };
 }
@@ -49,6 +50,7 @@ export function registerAuditPage(app: FastifyInstance, engine: Engine): void {
         ...(filters.realm ? { realm: filters.realm } : {}),
         ...(filters.userName ? { userName: filters.userName } : {}),
         ...(filters.kind ? { kind: filters.kind } : {}),
+        ...(filters.sessionKey ? { sessionKey: filters.sessionKey } : {}),
         ...(filters.after === undefined ? {} : { after: filters.after }),
         limit: PAGE_SIZE,
       });
@@ -56,6 +58,7 @@ export function registerAuditPage(app: FastifyInstance, engine: Engine): void {
       if (filters.realm) next.set("realm", filters.realm);
       if (filters.userName) next.set("user", filters.userName);
       if (filters.kind) next.set("kind", filters.kind);
+      if (filters.sessionKey) next.set("session", filters.sessionKey);
       if (result.nextAfter !== null) next.set("after", String(result.nextAfter));
       const body = html`<form method="get" action="${PREFIX}/audit" class="actions" role="search">
 <label>Realm <input name="realm" value="${filters.realm ?? ""}" size="12"></label>
@@ -63,6 +66,7 @@ export function registerAuditPage(app: FastifyInstance, engine: Engine): void {
 <label>Kind <select name="kind"><option value="">any</option>${AUDIT_KINDS.map(
         (kind) => html`<option value="${kind}"${filters.kind === kind ? html` selected` : ""}>${kind}</option>`,
       )}</select></label>
+<label>Session key <input name="session" value="${filters.sessionKey ?? ""}" size="12"></label>
 <button type="submit">Filter entries</button> <a href="${PREFIX}/audit">Clear filters</a></form>
 ${auditTable(result.entries)}
 ${result.nextAfter === null ? html`<p class="muted">End of the log.</p>` : html`<p><a href="${PREFIX}/audit?${next.toString()}">Next page</a></p>`}`;

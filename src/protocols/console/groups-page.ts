@@ -1,5 +1,5 @@
 /**
- * Groups: list a realm's groups, create one, change its privileges and delete it. Needs
+ * Groups: list a realm's groups (paged, searched by name prefix across the realm), create one, change its privileges and delete it. Needs
  * `Directory.Manage`, which the core checks on every call.
  *
  * @module
@@ -8,7 +8,15 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Engine } from "../../core/engine.ts";
 import { deleteGroup, getGroup, listGroups, putGroup } from "../../core/ops/index.ts";
-import { entryChange, entryDeletion, entryPath, realmNames } from "./directory-entry-pages.ts";
+import {
+  entryChange,
+  entryDeletion,
+  entryPath,
+  listingOf,
+  listingSearch,
+  nextPageLink,
+  realmNames,
+} from "./directory-entry-pages.ts";
 import { privilegeBoxes, realmPicker } from "./forms.ts";
 import { field, fields, guarded, noticeOf, pathParam, queryParam, seeOther } from "./handlers.ts";
 import { type Html, html } from "./html.ts";
@@ -27,19 +35,20 @@ const NOTICES: Record<string, string> = {
 async function groupsList(request: FastifyRequest, operator: Operator): Promise<Html> {
   const realms = await realmNames(operator);
   const realm = queryParam(request, "realm") ?? realms[0] ?? "default";
-  const search = queryParam(request, "q")?.toLowerCase();
-  const result = await operator.scope.run(listGroups, { realm, limit: 1000 });
-  const groups = search ? result.groups.filter((g) => g.name.toLowerCase().includes(search)) : result.groups;
-  return html`${realmPicker(SECTION, realms, realm, html`<label>Search <input name="q" type="search" value="${search ?? ""}"></label>`)}
+  const listing = listingOf(request, realm);
+  const result = await operator.scope.run(listGroups, listing.input);
+  const groups = result.groups;
+  return html`${realmPicker(SECTION, realms, realm, listingSearch(listing))}
 ${
   groups.length === 0
-    ? html`<p>No groups match.</p>`
+    ? html`<p>${listing.search === undefined ? "No groups." : "No groups match."}</p>`
     : html`<table><thead><tr><th scope="col">Name</th><th scope="col">Number</th><th scope="col">Privileges</th></tr></thead>
 <tbody>${groups.map(
         (g) =>
           html`<tr><td><a href="${PREFIX}${entryPath(SECTION, g)}">${g.name}</a></td><td>${g.number}</td><td>${g.privileges.join(", ")}</td></tr>`,
       )}</tbody></table>`
 }
+${nextPageLink(SECTION, listing, result)}
 <h2>Create a group in ${realm}</h2>
 <form method="post" action="${PREFIX}/groups">${csrfField(operator)}
 <input type="hidden" name="realm" value="${realm}">

@@ -19,7 +19,6 @@ import { type FormBody, pathParam, sendPage } from "./handlers.ts";
 import { html } from "./html.ts";
 import { PREFIX, page } from "./layout.ts";
 import { openLiveEvents } from "./live-events.ts";
-import { countLogins } from "./login-counts.ts";
 import { registerMessagePage } from "./message-page.ts";
 import { operatorOf } from "./operator.ts";
 import { registerRealmsPages } from "./realms-page.ts";
@@ -94,11 +93,9 @@ export async function consolePlugin(app: FastifyInstance, { engine }: ConsolePlu
   );
 
   const streams = new Set<() => void>();
-  const logins = countLogins(engine.events, engine.clock);
   app.addHook("preClose", async () => {
     for (const close of [...streams]) close();
   });
-  app.addHook("onClose", async () => logins.stop());
 
   app.get("/assets/:name", async (request, reply) => {
     const asset = assetNamed(pathParam(request, "name"));
@@ -115,7 +112,7 @@ export async function consolePlugin(app: FastifyInstance, { engine }: ConsolePlu
   });
 
   registerSignIn(app, engine);
-  registerDashboard(app, engine, logins);
+  registerDashboard(app, engine);
   registerSessionsPage(app, engine);
   registerSessionDetail(app, engine);
   registerUsersPages(app, engine);

@@ -1,6 +1,7 @@
 /**
  * One session: its fields, its attributes (names only until the operator reveals the values, which
- * the core writes to the audit log) and its audit trail.
+ * the core writes to the audit log) and its audit trail: the first page of the log filtered by the
+ * session's key (the store's (session key, id) index), with a link to the rest on the audit page.
  *
  * @module
  */
@@ -15,8 +16,8 @@ import { type Html, html } from "./html.ts";
 import { csrfField, duration, PREFIX, page, when } from "./layout.ts";
 import type { Operator } from "./operator.ts";
 
-/** Audit entries read at most to find one session's trail (the log is filtered by its user). */
-const TRAIL_SCAN_LIMIT = 2000;
+/** A trail's entries shown here; a longer one goes on on the audit page. */
+const TRAIL_PAGE = 100;
 
 function facts(session: SessionView): Html {
   const rows: [string, string | number][] = [
@@ -64,23 +65,18 @@ hx-target="#attributes" hx-swap="outerHTML">${csrfField(operator)}
 <tbody>${rows}</tbody></table>${reveal}</div>`;
 }
 
-async function trailOf(operator: Operator, session: SessionView): Promise<AuditEntryView[]> {
-  if (!operator.may("Audit.Read")) return [];
-  const trail: AuditEntryView[] = [];
-  let after: number | null = null;
-  let scanned = 0;
-  do {
-    const page: { entries: AuditEntryView[]; nextAfter: number | null } = await operator.scope.run(listAudit, {
-      realm: session.realm,
-      ...(session.userName === null ? {} : { userName: session.userName }),
-      limit: 500,
-      ...(after === null ? {} : { after }),
-    });
-    trail.push(...page.entries.filter((entry) => entry.sessionKey === session.key));
-    scanned += page.entries.length;
-    after = page.nextAfter;
-  } while (after !== null && scanned < TRAIL_SCAN_LIMIT);
-  return trail;
+/** The session's trail, oldest first as the audit page shows it, and a link to the rest if it is longer. */
+async function trailOf(operator: Operator, session: SessionView): Promise<Html | string> {
+  if (!operator.may("Audit.Read")) return "";
+  const trail: { entries: AuditEntryView[]; nextAfter: number | null } = await operator.scope.run(listAudit, {
+    sessionKey: session.key,
+    limit: TRAIL_PAGE,
+  });
+  const more =
+    trail.nextAfter === null
+      ? ""
+      : html`<p><a href="${PREFIX}/audit?${new URLSearchParams({ session: session.key, after: String(trail.nextAfter) }).toString()}">More of this session's trail in the audit log</a></p>`;
+  return html`<h2>Audit trail</h2>${auditTable(trail.entries)}${more}`;
 }
 
 async function detailPage(operator: Operator, key: string, reveal: boolean): Promise<Html> {
@@ -100,7 +96,7 @@ ${
 <input type="hidden" name="key" value="${session.key}"><button type="submit" class="danger">End session</button></form>`
 }
 ${attributes ? html`<h2>Attributes</h2>${attributesBlock(key, attributes.names, attributes.values, operator)}` : ""}
-${operator.may("Audit.Read") ? html`<h2>Audit trail</h2>${auditTable(trail)}` : ""}`;
+${trail}`;
   return page(operator, `Session ${session.number}`, body, { current: "/sessions" });
 }
 

@@ -1,5 +1,5 @@
 /**
- * Users: list a realm's users (paged, searched by name), create one, edit one, disable or enable it
+ * Users: list a realm's users (paged, searched by name prefix across the realm), create one, edit one, disable or enable it
  * (disabling ends its sessions), reset its password (which ends them too) and delete it, and see its
  * live sessions. Everything here needs `Directory.Manage`, which the core checks on every call.
  *
@@ -17,7 +17,15 @@ import {
   setPassword,
   setUserDisabled,
 } from "../../core/ops/index.ts";
-import { entryChange, entryDeletion, entryPath, realmNames } from "./directory-entry-pages.ts";
+import {
+  entryChange,
+  entryDeletion,
+  entryPath,
+  listingOf,
+  listingSearch,
+  nextPageLink,
+  realmNames,
+} from "./directory-entry-pages.ts";
 import { listField, numberField, privilegeBoxes, realmPicker } from "./forms.ts";
 import { field, fields, guarded, noticeOf, pathParam, queryParam, seeOther } from "./handlers.ts";
 import { type Html, html } from "./html.ts";
@@ -45,27 +53,20 @@ function passwordOf(body: unknown): unknown {
 async function usersList(request: FastifyRequest, operator: Operator): Promise<Html> {
   const realms = await realmNames(operator);
   const realm = queryParam(request, "realm") ?? realms[0] ?? "default";
-  const search = queryParam(request, "q")?.toLowerCase();
-  const afterText = queryParam(request, "after");
-  const after = afterText !== undefined && /^\d{1,15}$/.test(afterText) ? Number(afterText) : undefined;
-  const result = await operator.scope.run(listUsers, { realm, limit: 200, ...(after === undefined ? {} : { after }) });
-  const users = search
-    ? result.users.filter((u) => u.name.toLowerCase().includes(search) || u.fullName.toLowerCase().includes(search))
-    : result.users;
-  const rows = users.map(
+  const listing = listingOf(request, realm);
+  const result = await operator.scope.run(listUsers, listing.input);
+  const rows = result.users.map(
     (u) => html`<tr><td><a href="${PREFIX}${entryPath(SECTION, u)}">${u.name}</a></td><td>${u.fullName}</td>
 <td>${u.number}</td><td>${u.groups.join(", ")}</td><td>${u.privileges.join(", ")}</td><td>${u.disabled ? "disabled" : "active"}</td></tr>`,
   );
-  const next = new URLSearchParams({ realm, ...(search ? { q: search } : {}) });
-  if (result.nextAfter !== null) next.set("after", String(result.nextAfter));
-  return html`${realmPicker(SECTION, realms, realm, html`<label>Search <input name="q" type="search" value="${search ?? ""}"></label>`)}
+  return html`${realmPicker(SECTION, realms, realm, listingSearch(listing))}
 ${
-  users.length === 0
-    ? html`<p>No users match.</p>`
+  result.users.length === 0
+    ? html`<p>${listing.search === undefined ? "No users." : "No users match."}</p>`
     : html`<table><thead><tr><th scope="col">Name</th><th scope="col">Full name</th><th scope="col">Number</th>
 <th scope="col">Groups</th><th scope="col">Privileges</th><th scope="col">Status</th></tr></thead><tbody>${rows}</tbody></table>`
 }
-${result.nextAfter === null ? "" : html`<p><a href="${PREFIX}/users?${next.toString()}">Next page</a></p>`}
+${nextPageLink(SECTION, listing, result)}
 <h2>Create a user in ${realm}</h2>
 <form method="post" action="${PREFIX}/users">${csrfField(operator)}
 <input type="hidden" name="realm" value="${realm}">

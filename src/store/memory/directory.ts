@@ -8,6 +8,7 @@
 
 import type { DirectoryStore } from "../../core/store/index.ts";
 import type { Group, Realm, User } from "../../core/types.ts";
+import { compareCodePoints } from "../prefix-range.ts";
 import { alreadyExists } from "./already-exists.ts";
 
 /** One realm's users and groups, by name and by number. */
@@ -35,6 +36,23 @@ function page<T>(sorted: T[], isAfter: (record: T) => boolean, limit: number | u
   const start = sorted.findIndex(isAfter);
   if (start < 0) return [];
   return sorted.slice(start, limit === undefined ? undefined : start + Math.max(0, limit));
+}
+
+/**
+ * The records whose name starts with `prefix` (case-sensitively, every character literal), in name
+ * order, past the cursor name, at most `limit`. The memory store has no name index: it filters a
+ * realm's names, which is what it does for every listing.
+ */
+function namePage<T extends { name: string }>(
+  records: Iterable<T>,
+  prefix: string,
+  after: string | null | undefined,
+  limit: number | undefined,
+): T[] {
+  const matching = [...records]
+    .filter((record) => record.name.startsWith(prefix) && (after == null || compareCodePoints(record.name, after) > 0))
+    .sort((a, b) => compareCodePoints(a.name, b.name));
+  return limit === undefined ? matching : matching.slice(0, Math.max(0, limit));
 }
 
 /** The `DirectoryStore` part of a memory store, empty at first. */
@@ -93,6 +111,10 @@ export class MemoryDirectory implements DirectoryStore {
     return page(users, (user) => after === undefined || after === null || user.number > after, limit).map(copyUser);
   }
 
+  async listUsersByName(realm: string, prefix: string, after?: string | null, limit?: number): Promise<User[]> {
+    return namePage(this.directories.get(realm)?.users.values() ?? [], prefix, after, limit).map(copyUser);
+  }
+
   async putUser(user: User): Promise<void> {
     const directory = this.directory(user.realm);
     const holder = directory.userNames.get(user.number);
@@ -120,6 +142,10 @@ export class MemoryDirectory implements DirectoryStore {
   async listGroups(realm: string, after?: number | null, limit?: number): Promise<Group[]> {
     const groups = [...(this.directories.get(realm)?.groups.values() ?? [])].sort((a, b) => a.number - b.number);
     return page(groups, (group) => after === undefined || after === null || group.number > after, limit).map(copyGroup);
+  }
+
+  async listGroupsByName(realm: string, prefix: string, after?: string | null, limit?: number): Promise<Group[]> {
+    return namePage(this.directories.get(realm)?.groups.values() ?? [], prefix, after, limit).map(copyGroup);
   }
 
   async putGroup(group: Group): Promise<void> {

@@ -155,10 +155,14 @@ class MemoryStore implements Store {
   readonly getUser: Store["getUser"] = (realm, name) => this.directory.getUser(realm, name);
   readonly getUserByNumber: Store["getUserByNumber"] = (realm, number) => this.directory.getUserByNumber(realm, number);
   readonly listUsers: Store["listUsers"] = (realm, after, limit) => this.directory.listUsers(realm, after, limit);
+  readonly listUsersByName: Store["listUsersByName"] = (realm, prefix, after, limit) =>
+    this.directory.listUsersByName(realm, prefix, after, limit);
   readonly putUser: Store["putUser"] = (user) => this.directory.putUser(user);
   readonly deleteUser: Store["deleteUser"] = (realm, name) => this.directory.deleteUser(realm, name);
   readonly getGroup: Store["getGroup"] = (realm, name) => this.directory.getGroup(realm, name);
   readonly listGroups: Store["listGroups"] = (realm, after, limit) => this.directory.listGroups(realm, after, limit);
+  readonly listGroupsByName: Store["listGroupsByName"] = (realm, prefix, after, limit) =>
+    this.directory.listGroupsByName(realm, prefix, after, limit);
   readonly putGroup: Store["putGroup"] = (group) => this.directory.putGroup(group);
   readonly deleteGroup: Store["deleteGroup"] = (realm, name) => this.directory.deleteGroup(realm, name);
   readonly insertTicket: Store["insertTicket"] = (ticket) => this.tickets.insertTicket(ticket);
@@ -174,8 +178,10 @@ class MemoryStore implements Store {
   readonly putSettingIfAbsent: Store["putSettingIfAbsent"] = (name, value) =>
     this.settings.putSettingIfAbsent(name, value);
   readonly listSettingNames: Store["listSettingNames"] = () => this.settings.listSettingNames();
+  readonly deleteSetting: Store["deleteSetting"] = (name) => this.settings.deleteSetting(name);
   readonly appendAudit: Store["appendAudit"] = (entry) => this.settings.appendAudit(entry);
   readonly listAudit: Store["listAudit"] = (after, limit, filter) => this.settings.listAudit(after, limit, filter);
+  readonly countAudit: Store["countAudit"] = (kinds, since) => this.settings.countAudit(kinds, since);
   readonly enqueueOutbox: Store["enqueueOutbox"] = (entries) => this.outbox.enqueueOutbox(entries);
   readonly claimOutbox: Store["claimOutbox"] = (now, leaseUntil, limit, claim) =>
     this.outbox.claimOutbox(now, leaseUntil, limit, claim);

@@ -3,18 +3,24 @@
  * value read back is a fresh copy and one that JSON cannot carry is lost here as it is in the SQL
  * drivers. Audit ids are positions in the log, 1 first. Each entry is also listed under every shape of
  * filter it matches (its realm, its user, its kind, and their combinations), so that a filtered page
- * is found by a binary search in its list, as the SQL drivers find it in an index.
+ * is found by a binary search in its list, as the SQL drivers find it in an index. A session's trail
+ * has a list of its own (by session key); the other fields of a filter that names a session are
+ * checked on its few entries, as the SQL drivers check them on the rows of the session's index.
  *
  * @module
  */
 
 import type { AuditFilter, AuditStore, SettingsStore } from "../../core/store/index.ts";
-import type { AuditEntry } from "../../core/types.ts";
+import type { AuditEntry, AuditKind } from "../../core/types.ts";
 
 const FILTER_FIELDS = ["realm", "userName", "type"] as const;
 
+/** The list of one session's entries. */
+const sessionListKey = (sessionKey: string) => `sessionKey=${sessionKey}`;
+
 /** The list a filter reads: the values of the fields it gives, in a fixed order; null for no filter. */
 function filterKey(filter: AuditFilter): string | null {
+  if (filter.sessionKey !== undefined) return sessionListKey(filter.sessionKey);
   const parts = FILTER_FIELDS.filter((field) => filter[field] !== undefined).map(
     (field) => `${field}=${filter[field]}`,
   );
@@ -36,6 +42,7 @@ function entryKeys(entry: AuditEntry): string[] {
     const key = complete ? filterKey(filter) : null;
     if (key !== null) keys.push(key);
   }
+  if (entry.sessionKey !== null) keys.push(sessionListKey(entry.sessionKey));
   return keys;
 }
 
@@ -72,6 +79,10 @@ export class MemorySettings implements SettingsStore, AuditStore {
     return JSON.parse(this.settings.get(name) as string);
   }
 
+  async deleteSetting(name: string): Promise<boolean> {
+    return this.settings.delete(name);
+  }
+
   async listSettingNames(): Promise<string[]> {
     return [...this.settings.keys()].sort();
   }
@@ -99,6 +110,25 @@ export class MemorySettings implements SettingsStore, AuditStore {
     if (key === null) return this.audit.slice(from, from + limit).map((entry) => ({ ...entry }));
     const ids = this.auditLists.get(key) ?? [];
     const start = firstAfter(ids, from);
-    return ids.slice(start, start + limit).map((id) => ({ ...(this.audit[id - 1] as AuditEntry) }));
+    if (filter.sessionKey === undefined) {
+      return ids.slice(start, start + limit).map((id) => ({ ...(this.audit[id - 1] as AuditEntry) }));
+    }
+    const found: AuditEntry[] = [];
+    for (let i = start; i < ids.length && found.length < limit; i++) {
+      const entry = this.audit[(ids[i] as number) - 1] as AuditEntry;
+      if (FILTER_FIELDS.every((field) => filter[field] === undefined || filter[field] === entry[field])) {
+        found.push({ ...entry });
+      }
+    }
+    return found;
+  }
+
+  async countAudit<K extends AuditKind>(kinds: readonly K[], since: number): Promise<Record<K, number>> {
+    const counts = {} as Record<K, number>;
+    for (const kind of kinds) {
+      const ids = this.auditLists.get(filterKey({ type: kind }) as string) ?? [];
+      counts[kind] = ids.filter((id) => (this.audit[id - 1] as AuditEntry).at >= since).length;
+    }
+    return counts;
   }
 }

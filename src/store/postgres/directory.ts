@@ -5,12 +5,14 @@
  * the same name on another node cannot turn into a duplicate. A clash on the other unique key (a realm's
  * id, a user's or group's number) is a unique violation, which the store reports as `ALREADY_EXISTS`.
  * Lists are `text[]` columns. Realm names sort in the "C" collation, byte-wise, whatever the database's
- * locale, as the other drivers sort them.
+ * locale, as the other drivers sort them. So do user and group names (schema version 7), so that a
+ * name search is a range of the (realm, name) index (`prefix-range.ts`) whatever the locale.
  *
  * @module
  */
 
 import type { DirectoryStore } from "../../core/store/index.ts";
+import { prefixSuccessor } from "../prefix-range.ts";
 import type { StoreContext } from "./context.ts";
 import { type GroupRow, groupFromRow, type RealmRow, realmFromRow, type UserRow, userFromRow } from "./rows.ts";
 
@@ -23,6 +25,26 @@ const afterNumber = (after: number | null | undefined) =>
 
 export function createDirectoryPart(context: StoreContext): DirectoryStore {
   const { run } = context;
+
+  /**
+   * The rows of a realm whose name starts with `prefix`, past the cursor name, in name order: a range of
+   * the (realm, name) index, whose "C" collation orders names by code point as `prefixSuccessor` does.
+   */
+  const byName = <Row extends object>(
+    table: "users" | "groups",
+    realm: string,
+    prefix: string,
+    after: string | null | undefined,
+    limit: number | undefined,
+  ): Promise<Row[]> =>
+    run(async (sql) => {
+      const upper = prefix === "" ? null : prefixSuccessor(prefix);
+      return await sql<Row[]>`
+        SELECT * FROM ${sql(table)} WHERE realm = ${realm} AND name >= ${prefix}
+          ${upper === null ? sql`` : sql`AND name < ${upper}`}
+          ${after === undefined || after === null ? sql`` : sql`AND name > ${after}`}
+        ORDER BY name LIMIT ${pageLimit(limit)}`;
+    });
 
   const first = async <Row, T>(rows: Promise<Row[]>, map: (row: Row) => T): Promise<T | null> => {
     const [row] = await rows;
@@ -85,6 +107,8 @@ export function createDirectoryPart(context: StoreContext): DirectoryStore {
             ORDER BY number LIMIT ${pageLimit(limit)}`
         ).map(userFromRow),
       ),
+    listUsersByName: async (realm, prefix, after, limit) =>
+      (await byName<UserRow>("users", realm, prefix, after, limit)).map(userFromRow),
     putUser: (user) =>
       run(async (sql) => {
         await sql`
@@ -110,6 +134,8 @@ export function createDirectoryPart(context: StoreContext): DirectoryStore {
             ORDER BY number LIMIT ${pageLimit(limit)}`
         ).map(groupFromRow),
       ),
+    listGroupsByName: async (realm, prefix, after, limit) =>
+      (await byName<GroupRow>("groups", realm, prefix, after, limit)).map(groupFromRow),
     putGroup: (group) =>
       run(async (sql) => {
         await sql`

@@ -29,6 +29,12 @@
  *   versions 6 and 7.
  * - **The webhook outbox** (version 6), as in SQLite's version 8; its claims are \`FOR UPDATE SKIP
  *   LOCKED\` (\`outbox.ts\`), so that several nodes drain it without sending an entry twice at once.
+ * - **User and group names in the "C" collation** (version 7), as realm names always were: a name search
+ *   is the range `name >= prefix AND name < successor(prefix)` of the (realm, name) index, which is
+ *   right only when the index orders names by code point. Equality is the same in every deterministic
+ *   collation, so no lookup changes.
+ * - **Audit by (type, at) and by (session_key, id)** (version 7), as in SQLite's version 9: the
+ *   dashboard's counts of logins since a time, and one session's trail.
  * - **jsonb and text[]** where SQLite keeps JSON text: the client info, settings, and lists of locales,
  *   groups and privileges, so that an operator can query them.
  *
@@ -36,7 +42,7 @@
  */
 
 /** The schema version this code reads and writes. */
-export const POSTGRES_SCHEMA_VERSION = 6;
+export const POSTGRES_SCHEMA_VERSION = 7;
 
 /** `POSTGRES_MIGRATIONS[i]` upgrades a database at version i to i + 1. Each runs in one transaction. */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
@@ -209,5 +215,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX webhook_outbox_due ON webhook_outbox (due_at, seq);
   CREATE INDEX webhook_outbox_order ON webhook_outbox (endpoint, order_key, seq) WHERE order_key IS NOT NULL;
+  `,
+  // 6 → 7: names searched by prefix on their (realm, name) index, which needs the "C" collation (the
+  // primary keys are rebuilt in it); the audit log counted by kind since a time (the dashboard) and
+  // read by session (a session's trail), as in SQLite's version 9.
+  `
+  ALTER TABLE users ALTER COLUMN name TYPE text COLLATE "C";
+  ALTER TABLE groups ALTER COLUMN name TYPE text COLLATE "C";
+  CREATE INDEX audit_type_at ON audit (type, at);
+  CREATE INDEX audit_session ON audit (session_key, id) WHERE session_key IS NOT NULL;
   `,
 ];

@@ -21,6 +21,7 @@
 
 import type { SessionFilter, SessionPage, SessionPatch, SessionStore } from "../../core/store/index.ts";
 import type { ActivityDelta, SessionRecord } from "../../core/types.ts";
+import { prefixSuccessor } from "../prefix-range.ts";
 import type { Queryable, Sql } from "./connection.ts";
 import type { StoreContext } from "./context.ts";
 import { type SessionRow, sessionFromRow, sessionsByNumber } from "./rows.ts";
@@ -214,21 +215,4 @@ function mergeDeltas(deltas: readonly ActivityDelta[]): ActivityDelta[] {
     );
   }
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/**
- * The smallest string greater than every string that starts with `prefix`, in code point order (the
- * byte order of UTF-8, which the "C" collation of `binding` follows), or null when there is none.
- * `prefix` must not be empty. The same as the SQLite driver's.
- */
-function prefixSuccessor(prefix: string): string | null {
-  const points = Array.from(prefix);
-  while (points.length > 0) {
-    const last = (points.pop() as string).codePointAt(0) as number;
-    if (last < 0x10ffff) {
-      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
-      return points.join("") + String.fromCodePoint(next);
-    }
-  }
-  return null;
 }

@@ -9,6 +9,7 @@
  */
 
 import type { AuditStore, SettingsStore } from "../../core/store/index.ts";
+import type { AuditKind } from "../../core/types.ts";
 import type { StoreContext } from "./context.ts";
 import { type AuditRow, auditFromRow } from "./rows.ts";
 
@@ -34,6 +35,8 @@ export function createSettingsPart(context: StoreContext): SettingsStore & Audit
           ON CONFLICT (name) DO UPDATE SET value = excluded.value`;
       }),
 
+    deleteSetting: (name) => run(async (sql) => (await sql`DELETE FROM settings WHERE name = ${name}`).count > 0),
+
     putSettingIfAbsent: (name, value) =>
       run(async (sql) => {
         // The no-op update makes RETURNING answer the row that won, whether this call inserted it or not.
@@ -54,14 +57,29 @@ export function createSettingsPart(context: StoreContext): SettingsStore & Audit
 
     listAudit: (after, limit, filter = {}) =>
       run(async (sql) => {
-        // The fields given pick the statement, and so its index (one per filter shape, ending in id).
+        // The fields given pick the statement, and so its index (one per filter shape, ending in id;
+        // a session key's index serves any filter that names one).
         const rows = await sql<AuditRow[]>`
           SELECT * FROM audit WHERE id > ${after === null ? 0 : Math.floor(after)}
+            ${filter.sessionKey === undefined ? sql`` : sql`AND session_key = ${filter.sessionKey}`}
             ${filter.realm === undefined ? sql`` : sql`AND realm = ${filter.realm}`}
             ${filter.userName === undefined ? sql`` : sql`AND user_name = ${filter.userName}`}
             ${filter.type === undefined ? sql`` : sql`AND type = ${filter.type}`}
           ORDER BY id LIMIT ${Math.max(0, Math.floor(limit))}`;
         return rows.map(auditFromRow);
+      }),
+
+    countAudit: <K extends AuditKind>(kinds: readonly K[], since: number) =>
+      run(async (sql) => {
+        const counts = Object.fromEntries(kinds.map((kind) => [kind, 0])) as Record<K, number>;
+        if (kinds.length === 0) return counts;
+        // One scan of the (type, at) index per kind, from `since` on.
+        const rows = await sql<{ type: K; n: string }[]>`
+          SELECT type, count(*) AS n FROM audit
+          WHERE type = ANY(${[...kinds]}::text[]) AND at >= ${Math.floor(since)}
+          GROUP BY type`;
+        for (const row of rows) counts[row.type] = Number(row.n);
+        return counts;
       }),
   };
 }

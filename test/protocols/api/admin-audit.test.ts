@@ -213,6 +213,33 @@ describe("admin API: audit log", () => {
     assert.deepEqual(empty.body, { entries: [], nextAfter: null });
   });
 
+  // @see issue 14: a session's detail reads its trail by its key, not by scanning its user's log.
+  it("filters by session key: one session's trail, alone or with other filters, paged", async () => {
+    const secret = await t.login("bob", API_PASSWORDS.bob);
+    const me = await t.request("GET", "/api/v1/session", { bearer: secret });
+    const key = me.body.session.key as string;
+    await t.login("bob", API_PASSWORDS.bob);
+    assert.equal((await t.request("DELETE", "/api/v1/session", { bearer: secret })).status, 204);
+    const all = await readAll({}, 1000);
+    const expected = all.filter((e) => e.sessionKey === key);
+    assert.deepEqual(
+      expected.map((e) => e.kind),
+      ["login", "disposed"],
+      "the session's own entries, not its user's other session",
+    );
+    assert.deepEqual(await readAll({ sessionKey: key }, 1), expected);
+    assert.deepEqual(await readAll({ sessionKey: key, kind: "disposed" }), expected.slice(1));
+    assert.deepEqual(await readAll({ sessionKey: key, userName: "alice" }), []);
+    const none = await t.request("GET", "/api/v1/audit?sessionKey=no-such-session", { bearer: admin });
+    assert.deepEqual(none.body, { entries: [], nextAfter: null });
+    const doc = (await t.request("GET", "/api/v1/openapi.json")).body;
+    const parameters = doc.paths["/api/v1/audit"].get.parameters as { name: string }[];
+    assert.ok(
+      parameters.some((parameter) => parameter.name === "sessionKey"),
+      "sessionKey is documented",
+    );
+  });
+
   it("refuses bad filters and pages with a clear error", async () => {
     for (const query of [
       "kind=made-up",
@@ -222,6 +249,8 @@ describe("admin API: audit log", () => {
       "after=x",
       "colour=red",
       `realm=${"r".repeat(100)}`,
+      `sessionKey=${"k".repeat(65)}`,
+      "sessionKey=",
     ]) {
       const res = await t.request("GET", `/api/v1/audit?${query}`, { bearer: admin });
       assertApiError(res, 400, "INVALID_ARGUMENT");

@@ -383,6 +383,92 @@ describe("admin API: directory", () => {
     });
   });
 
+  // @see issue 14: the console's and the API's search of a realm's users and groups, by name prefix.
+  describe("search by name prefix", () => {
+    before(async () => {
+      for (const name of ["ann", "anna", "Anne", "an_x", "annika", "antonia", "bea"]) {
+        const user = await as(admin, "POST", "/api/v1/realms/default/users", { name, password: "pw-1" });
+        assert.equal(user.status, 201, user.text);
+        const group = await as(admin, "POST", "/api/v1/realms/default/groups", { name: `g-${name}` });
+        assert.equal(group.status, 201, group.text);
+      }
+      await as(admin, "POST", "/api/v1/realms", { name: "annex" });
+      await as(admin, "POST", "/api/v1/realms/annex/users", { name: "annabel", password: "pw-1" });
+    });
+
+    /** Every name `prefix` finds, read a page of `limit` at a time by `afterName`. */
+    async function searchAll(kind: "users" | "groups", prefix: string, limit: number): Promise<string[]> {
+      const names: string[] = [];
+      let afterName: string | null = null;
+      for (let i = 0; i < 20; i++) {
+        const query = new URLSearchParams({ prefix, limit: String(limit) });
+        if (afterName !== null) query.set("afterName", afterName);
+        const page = await as(admin, "GET", `/api/v1/realms/default/${kind}?${query}`);
+        assert.equal(page.status, 200, page.text);
+        assert.ok(page.body[kind].length <= limit);
+        assert.equal(page.body.nextAfter, null, "a search pages by name only");
+        names.push(...page.body[kind].map((entry: { name: string }) => entry.name));
+        afterName = page.body.nextAfterName;
+        if (afterName === null) return names;
+        assert.equal(afterName, names.at(-1));
+      }
+      assert.fail("the search did not end");
+    }
+
+    it("finds the realm's users and groups whose name starts with the prefix, case-sensitively, in name order, paged", async () => {
+      assert.deepEqual(await searchAll("users", "ann", 2), ["ann", "anna", "annika"]);
+      assert.deepEqual(await searchAll("users", "ann", 100), ["ann", "anna", "annika"]);
+      assert.deepEqual(await searchAll("users", "An", 1), ["Anne"]);
+      assert.deepEqual(await searchAll("users", "an_", 1), ["an_x"], "_ is the character itself");
+      assert.deepEqual(await searchAll("users", "an%", 1), [], "% is the character itself");
+      assert.deepEqual(await searchAll("users", "zed", 5), []);
+      assert.deepEqual(await searchAll("groups", "g-an", 3), ["g-an_x", "g-ann", "g-anna", "g-annika", "g-antonia"]);
+      const full = await as(admin, "GET", "/api/v1/realms/default/users?prefix=anna");
+      assert.deepEqual(full.body, {
+        users: [
+          {
+            realm: "default",
+            number: full.body.users[0].number,
+            name: "anna",
+            fullName: "anna",
+            groups: [],
+            privileges: [],
+            disabled: false,
+            createdAt: full.body.users[0].createdAt,
+          },
+        ],
+        nextAfter: null,
+        nextAfterName: null,
+      });
+      const annex = await as(admin, "GET", "/api/v1/realms/annex/users?prefix=ann");
+      assert.deepEqual(
+        annex.body.users.map((u: { name: string }) => u.name),
+        ["annabel"],
+        "another realm's users only in that realm",
+      );
+      // A listing by number says it is not a search.
+      assert.equal((await as(admin, "GET", "/api/v1/realms/default/users?limit=1")).body.nextAfterName, null);
+    });
+
+    it("refuses a number cursor with a search, and a plain user", async () => {
+      for (const query of ["prefix=a&after=3", "afterName=a&after=3", `prefix=${"a".repeat(65)}`, "prefix=a%00b"]) {
+        assertApiError(await as(admin, "GET", `/api/v1/realms/default/users?${query}`), 400, "INVALID_ARGUMENT");
+        assertApiError(await as(admin, "GET", `/api/v1/realms/default/groups?${query}`), 400, "INVALID_ARGUMENT");
+      }
+      assertApiError(await as(alice, "GET", "/api/v1/realms/default/users?prefix=a"), 403, "NO_PERMISSION");
+      assertApiError(await as(alice, "GET", "/api/v1/realms/default/groups?prefix=a"), 403, "NO_PERMISSION");
+    });
+
+    it("is in the OpenAPI document", async () => {
+      const doc = (await t.request("GET", "/api/v1/openapi.json")).body;
+      for (const path of ["/api/v1/realms/{realm}/users", "/api/v1/realms/{realm}/groups"]) {
+        const names = (doc.paths[path].get.parameters as { name: string }[]).map((parameter) => parameter.name);
+        for (const name of ["prefix", "afterName", "after", "limit"])
+          assert.ok(names.includes(name), `${path} ${name}`);
+      }
+    });
+  });
+
   it("the admin routes are in the OpenAPI document, with the operations' own limits", async () => {
     const doc = (await t.request("GET", "/api/v1/openapi.json")).body;
     for (const path of [

@@ -149,6 +149,14 @@ describe("the operators' console in Chromium", { skip: CHROMIUM_SKIP_REASON }, (
       body: { userName: "carol", password: "carol-password-3" },
     });
     assert.equal(again.status, 401);
+
+    // The search box finds her by name prefix across the realm, and keeps the search.
+    await go("/console/users");
+    await page.getByLabel("Name starts with").fill("car");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForURL(/[?&]q=car(&|$)/);
+    assert.deepEqual(await page.locator("main table tbody tr td:first-child").allInnerTexts(), ["carol"]);
+    assert.equal(await page.getByLabel("Name starts with").inputValue(), "car");
   });
 
   it("creates a group, and deletes it only after a confirmation", async () => {

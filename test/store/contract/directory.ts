@@ -175,6 +175,104 @@ export function directoryStoreContract(
         assert.equal(await store.getGroup("default", "staff"), null);
         assert.deepEqual(await store.listGroups("default"), [group("default", "admins", 20)]);
       });
+
+      // @see issue 14: the console and admin API search a realm's users and groups by name prefix.
+      describe("name searches", () => {
+        /** Names in an order unlike their numbers', with look-alikes a LIKE or a case-folding would match. */
+        const NAMES = ["alice", "al_x", "alan", "Alba", "al%", "alx", "albert", "bob", "al", "aL", "ala\\", "alz"];
+
+        beforeEach(async () => {
+          for (const [i, name] of NAMES.entries()) {
+            await store.putUser(user("default", name, 100 - i));
+            await store.putGroup(group("default", name, 100 - i));
+          }
+          // Another realm's al-names are never found in this one.
+          await store.putUser(user("lab", "alfred", 1));
+          await store.putGroup(group("lab", "alfred", 1));
+        });
+
+        const expected = (prefix: string) => NAMES.filter((name) => name.startsWith(prefix)).sort(byCodePoint);
+
+        it("listUsersByName and listGroupsByName answer the names with the prefix, case-sensitively, in name order", async () => {
+          for (const prefix of ["al", "alb", "A", "aL", "alice", "b"]) {
+            assert.deepEqual(
+              (await store.listUsersByName("default", prefix)).map((u) => u.name),
+              expected(prefix),
+              prefix,
+            );
+            assert.deepEqual(
+              (await store.listGroupsByName("default", prefix)).map((g) => g.name),
+              expected(prefix),
+              prefix,
+            );
+          }
+          assert.deepEqual(await store.listUsersByName("default", "alice"), [user("default", "alice", 100)]);
+          assert.deepEqual(await store.listGroupsByName("default", "alice"), [group("default", "alice", 100)]);
+        });
+
+        it("an empty prefix lists the whole realm by name; no match and an unknown realm list nothing", async () => {
+          assert.deepEqual(
+            (await store.listUsersByName("default", "")).map((u) => u.name),
+            [...NAMES].sort(byCodePoint),
+          );
+          assert.deepEqual(await store.listUsersByName("default", "carol"), []);
+          assert.deepEqual(await store.listGroupsByName("default", "zz"), []);
+          assert.deepEqual(await store.listUsersByName("nowhere", "al"), []);
+          assert.deepEqual(
+            (await store.listUsersByName("lab", "al")).map((u) => u.name),
+            ["alfred"],
+          );
+        });
+
+        it("treats %, _ and \\ in a prefix as the characters themselves", async () => {
+          for (const prefix of ["al%", "al_", "ala\\", "%", "_"]) {
+            assert.deepEqual(
+              (await store.listUsersByName("default", prefix)).map((u) => u.name),
+              expected(prefix),
+              prefix,
+            );
+            assert.deepEqual(
+              (await store.listGroupsByName("default", prefix)).map((g) => g.name),
+              expected(prefix),
+              prefix,
+            );
+          }
+        });
+
+        it("pages through the matches with after and limit", async () => {
+          for (const list of [store.listUsersByName.bind(store), store.listGroupsByName.bind(store)]) {
+            for (const [prefix, limit] of [
+              ["al", 2],
+              ["al", 3],
+              ["", 5],
+              ["alb", 1],
+            ] as const) {
+              const seen: string[] = [];
+              let after: string | null = null;
+              for (let i = 0; i < 20; i++) {
+                const page: { name: string }[] = await list("default", prefix, after, limit);
+                assert.ok(page.length <= limit);
+                seen.push(...page.map((record) => record.name));
+                if (page.length < limit) break;
+                after = page[page.length - 1]?.name as string;
+              }
+              assert.deepEqual(seen, expected(prefix), `${prefix} by ${limit}`);
+            }
+            // A cursor before the prefix starts at the prefix; one past every match finds none.
+            assert.deepEqual(
+              (await list("default", "alb", "a", 10)).map((record) => record.name),
+              expected("alb"),
+            );
+            assert.deepEqual(await list("default", "al", "alzz", 10), []);
+            assert.deepEqual(await list("default", "al", null, 0), []);
+          }
+        });
+      });
     });
   });
+}
+
+/** Code point order, the order the store answers names in. */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

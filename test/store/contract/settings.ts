@@ -57,6 +57,18 @@ export function settingsAndAuditStoreContract(
         assert.deepEqual(await store.getSetting("host-guid"), { replaced: true });
       });
 
+      it("deleteSetting removes one setting and says whether there was one", async () => {
+        await store.putSetting("webhook:a", { url: "http://127.0.0.1/a" });
+        await store.putSetting("webhook:b", { url: "http://127.0.0.1/b" });
+        assert.equal(await store.deleteSetting("webhook:a"), true);
+        assert.equal(await store.deleteSetting("webhook:a"), false);
+        assert.equal(await store.deleteSetting("never-set"), false);
+        assert.equal(await store.getSetting("webhook:a"), null);
+        assert.deepEqual(await store.getSetting("webhook:b"), { url: "http://127.0.0.1/b" });
+        assert.deepEqual(await store.listSettingNames(), ["webhook:b"]);
+        assert.deepEqual(await store.putSettingIfAbsent("webhook:a", "again"), "again", "a deleted name is free again");
+      });
+
       it("listSettingNames lists every setting stored, once, in name order", async () => {
         assert.deepEqual(await store.listSettingNames(), []);
         await store.putSetting("zeta", 1);
@@ -157,6 +169,70 @@ export function settingsAndAuditStoreContract(
           new Set((await store.listAudit(null, 1000, { userName: "alice" })).map((entry) => entry.realm)),
           new Set(["default", "lab", null]),
         );
+      });
+
+      // @see issue 14: a session's detail page reads that session's trail, not its user's whole log.
+      it("listAudit filters by session key, alone and with other fields, paged in id order", async () => {
+        const keys = ["session-a", "session-b", null];
+        let at = 0;
+        for (let round = 0; round < 3; round++) {
+          for (const sessionKey of keys) {
+            for (const type of ["login", "terminated"] as const) {
+              await store.appendAudit(audit(++at, { sessionKey, type, realm: round === 2 ? "lab" : "default" }));
+            }
+          }
+        }
+        const all = await store.listAudit(null, 1000);
+        const shapes: AuditFilter[] = [
+          { sessionKey: "session-a" },
+          { sessionKey: "session-b", type: "terminated" },
+          { sessionKey: "session-a", realm: "lab" },
+          { sessionKey: "session-a", realm: "lab", userName: "alice", type: "login" },
+          { sessionKey: "session-a", userName: "bob" },
+          { sessionKey: "nope" },
+        ];
+        for (const filter of shapes) {
+          const expected = all.filter(
+            (entry) =>
+              entry.sessionKey === filter.sessionKey &&
+              (filter.realm === undefined || entry.realm === filter.realm) &&
+              (filter.userName === undefined || entry.userName === filter.userName) &&
+              (filter.type === undefined || entry.type === filter.type),
+          );
+          const paged: AuditEntry[] = [];
+          let after: number | null = null;
+          for (;;) {
+            const page: AuditEntry[] = await store.listAudit(after, 2, filter);
+            paged.push(...page);
+            if (page.length < 2) break;
+            after = page[page.length - 1]?.id as number;
+          }
+          assert.deepEqual(paged, expected, JSON.stringify(filter));
+        }
+        assert.equal((await store.listAudit(null, 100, { sessionKey: "session-a" })).length, 6);
+      });
+
+      // @see issue 14: the dashboard's logins and failed logins over the last hour, on every node alike.
+      it("countAudit counts each kind asked for from `since` on, inclusive, and no other kind", async () => {
+        assert.deepEqual(await store.countAudit(["login", "login-failed"], 0), { login: 0, "login-failed": 0 });
+        const written: [number, AuditEntry["type"]][] = [
+          [100, "login"],
+          [199, "login"],
+          [200, "login"],
+          [250, "login-failed"],
+          [300, "login"],
+          [150, "login-failed"],
+          [400, "logout"],
+          [500, "login-throttled"],
+          [600, "login-failed"],
+        ];
+        for (const [at, type] of written) await store.appendAudit(audit(at, { type }));
+        assert.deepEqual(await store.countAudit(["login", "login-failed"], 200), { login: 2, "login-failed": 2 });
+        assert.deepEqual(await store.countAudit(["login", "login-failed"], 201), { login: 1, "login-failed": 2 });
+        assert.deepEqual(await store.countAudit(["login-failed", "login"], 0), { login: 4, "login-failed": 3 });
+        assert.deepEqual(await store.countAudit(["logout"], 401), { logout: 0 });
+        assert.deepEqual(await store.countAudit(["user-created"], 0), { "user-created": 0 });
+        assert.deepEqual(await store.countAudit([], 0), {});
       });
     });
   });
