@@ -59,6 +59,9 @@ export interface EngineLogger {
   info(object: unknown, message?: string): void;
 }
 
+/** The operations that change the webhook endpoints, after which every node reads them again. */
+const WEBHOOK_CHANGES = new Set(["webhooks.add", "webhooks.update", "webhooks.remove"]);
+
 export interface EngineOptions {
   store: Store;
   clock?: Clock;
@@ -301,7 +304,8 @@ export function createEngine(options: EngineOptions): Engine {
   // request's events survive a crash; those of the sweeper and of relayed events are not waited for.
   const outbox = options.outbox;
   const outboxWrites = new Set<Promise<void>>();
-  function toOutbox(write: Promise<void>): void {
+  function toOutbox(write: Promise<void> | undefined): void {
+    if (write === undefined) return;
     const tracked: Promise<void> = write
       .catch((error: unknown) => log.error({ err: error }, "Could not write to the webhook outbox"))
       .finally(() => outboxWrites.delete(tracked));
@@ -326,7 +330,13 @@ export function createEngine(options: EngineOptions): Engine {
             cache.drop(key);
             if (ended) activity.forget(key);
           },
-          forgetDirectory: () => directory.clear(),
+          forgetDirectory: () => {
+            directory.clear();
+            // A webhook change is hinted as a directory change: read the endpoints again too.
+            outbox?.endpoints?.reload().catch((error: unknown) => {
+              log.error({ err: error }, "Could not read the webhook endpoints; will retry");
+            });
+          },
           forgetAllSessions: () => cache.dropAll(),
           relay: (event) => events.emit(event),
           fence: async () => {
@@ -567,6 +577,7 @@ export function createEngine(options: EngineOptions): Engine {
         return actorOf(caller);
       },
       ports,
+      webhooks: outbox?.endpoints ?? null,
       sessions,
       async realm(name) {
         const realm = await directory.realm(name);
@@ -655,6 +666,14 @@ export function createEngine(options: EngineOptions): Engine {
     }
     if (op.name.startsWith("directory.")) {
       directory.clear();
+      link?.publishDirectoryChange();
+    }
+    if (WEBHOOK_CHANGES.has(op.name) && outbox?.endpoints) {
+      // This node sends to the new list before the call answers; the others when the hint arrives.
+      // The change is made: a failed read leaves the list to the next reload rather than fail the call.
+      await outbox.endpoints.reload().catch((error: unknown) => {
+        log.error({ err: error }, "Could not read the webhook endpoints; will retry");
+      });
       link?.publishDirectoryChange();
     }
     return result;

@@ -17,6 +17,7 @@ import type { Privilege } from "./privileges.ts";
 import { parseInput, type Static, type TSchema } from "./schema.ts";
 import type { SessionCap, SessionFilter, SessionPage, SessionPatch, Store } from "./store/index.ts";
 import type { Binding, DirectoryChange, EndReason, Protocol, Realm, SessionRecord, User } from "./types.ts";
+import type { WebhookEndpointList } from "./webhook-endpoints.ts";
 
 /** Facts a front door knows about the caller of one request. */
 export interface CallContext {
@@ -117,7 +118,8 @@ export type OpStore = Omit<
 
 /** What a directory change is about, for its audit entry; the engine adds when, who and from where. */
 export interface DirectoryAudit {
-  realm: string;
+  /** The realm it is about; null for what belongs to no realm (webhooks). */
+  realm: string | null;
   userName?: string | null;
   /** What changed, in words; never a password, a hash or a ticket. */
   detail?: string | null;
@@ -143,6 +145,8 @@ export interface OpContext {
   readonly actor: string | null;
   /** Ports to the world outside the pure core. */
   readonly ports: EnginePorts;
+  /** The webhook endpoints this node sends to; null in an engine without an outbox. */
+  readonly webhooks: WebhookEndpointList | null;
   /** The realm by name; throws `NOT_FOUND` when absent. */
   realm(name: string): Promise<Realm>;
   /** The default realm (the one with the all-zero id, or the first). */

@@ -1,11 +1,14 @@
 /**
- * Privileges, named as vSphere names them, plus our own `Directory.Manage` and `Audit.Read`.
+ * Privileges, named as vSphere names them, plus our own `Directory.Manage`, `Audit.Read` and
+ * `Webhooks.Manage`.
  *
  * `System.Anonymous` is held by every caller, `System.View` by every logged-in user; the others are
  * granted to users directly or through their groups. A user's privileges are the union of both.
  *
  * Reading the audit log needs `Audit.Read`, not `System.Read`: the log tells who logged in from where
  * and who failed to, which is more than the read-only monitoring `System.Read` is granted for.
+ * Managing webhooks needs `Webhooks.Manage`: an endpoint is sent those same facts, to a URL of the
+ * holder's choosing.
  *
  * @module
  */
@@ -22,6 +25,7 @@ export const PRIVILEGES = [
   "Sessions.ImpersonateUser",
   "Directory.Manage",
   "Audit.Read",
+  "Webhooks.Manage",
 ] as const;
 
 export type Privilege = (typeof PRIVILEGES)[number];

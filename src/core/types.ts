@@ -195,6 +195,9 @@ export const DIRECTORY_CHANGES = [
   "group-created",
   "group-updated",
   "group-deleted",
+  "webhook-added",
+  "webhook-updated",
+  "webhook-removed",
   // Not a change, but an operator reading a session's private state is audited the same way.
   "attributes-revealed",
 ] as const;

@@ -40,7 +40,7 @@ const USER_CHANGES: ReadonlySet<DirectoryChange> = new Set<DirectoryChange>([
 export interface DirectoryChangeNotice {
   at: number;
   change: DirectoryChange;
-  realm: string;
+  realm: string | null;
   userName: string | null;
   actor: string | null;
   detail: string | null;

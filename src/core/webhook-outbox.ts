@@ -16,21 +16,25 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "./clock.ts";
 import type { SessionEvent } from "./events.ts";
 import type { NewOutboxEntry, OutboxStore } from "./store/index.ts";
+import type { WebhookEndpointList } from "./webhook-endpoints.ts";
 import {
   type DirectoryChangeNotice,
   type WebhookMessage,
   webhookOfDirectoryChange,
   webhookOfSessionEvent,
 } from "./webhook-events.ts";
-import type { WebhookEndpoint } from "./webhook-settings.ts";
 
 /** Where the engine writes what must leave the process about its events. */
 export interface EventOutbox {
-  recordEvent(event: SessionEvent): Promise<void>;
-  recordChange(notice: DirectoryChangeNotice): Promise<void>;
+  /** Writes what an event causes; undefined when it causes nothing (no endpoint takes it). */
+  recordEvent(event: SessionEvent): Promise<void> | undefined;
+  recordChange(notice: DirectoryChangeNotice): Promise<void> | undefined;
+  /** The endpoints written for, which the webhook operations change. */
+  readonly endpoints?: WebhookEndpointList;
 }
 
 export interface WebhookOutbox extends EventOutbox {
+  readonly endpoints: WebhookEndpointList;
   /** Entries in the outbox: the last count plus those written since. */
   readonly backlog: number;
   /** Entries not written because the backlog was full. */
@@ -44,7 +48,7 @@ export interface WebhookOutbox extends EventOutbox {
 export interface WebhookOutboxOptions {
   store: OutboxStore;
   clock: Clock;
-  endpoints: readonly WebhookEndpoint[];
+  endpoints: WebhookEndpointList;
   maxBacklog: number;
   /** Told when events are refused for a full backlog: at the first, then once per `maxBacklog` more. */
   warn: (object: unknown, message: string) => void;
@@ -97,7 +101,7 @@ export function createWebhookOutbox(options: WebhookOutboxOptions): WebhookOutbo
 
   async function write(message: WebhookMessage | null): Promise<void> {
     if (!message) return;
-    const targets = endpoints.filter((endpoint) => endpoint.events.includes(message.type));
+    const targets = endpoints.current().filter((endpoint) => endpoint.events.includes(message.type));
     if (targets.length === 0) return;
     if (backlog + targets.length > maxBacklog) {
       if (refused >= warnAt) {
@@ -137,8 +141,10 @@ export function createWebhookOutbox(options: WebhookOutboxOptions): WebhookOutbo
     onWritten(listener) {
       listeners.push(listener);
     },
-    // A relayed event was written by the node that emitted it.
-    recordEvent: (event) => (event.remote ? Promise.resolve() : write(webhookOfSessionEvent(event))),
-    recordChange: (notice) => write(webhookOfDirectoryChange(notice)),
+    endpoints,
+    // A relayed event was written by the node that emitted it. With no endpoint, no message is made.
+    recordEvent: (event) =>
+      event.remote || endpoints.current().length === 0 ? undefined : write(webhookOfSessionEvent(event)),
+    recordChange: (notice) => (endpoints.current().length === 0 ? undefined : write(webhookOfDirectoryChange(notice))),
   };
 }

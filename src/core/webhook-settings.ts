@@ -97,14 +97,11 @@ export function parseWebhookSettings(endpoints: unknown, delivery: unknown): Web
 function parseEndpoint(value: unknown, path: string): WebhookEndpoint {
   const raw = settingsObject(value, path);
   checkKnownSettings(raw, path, ["url", "secret", "events"]);
-  const url = textSetting(raw.url, `${path}.url`, { max: 2048 });
-  if (!isHttpUrl(url)) failSetting(`${path}.url`, "must be an http:// or https:// URL");
-  const secret = textSetting(raw.secret, `${path}.secret`, { max: 1024 });
-  if (secret.startsWith("whsec_") && signingKey(secret).length < 16) {
-    failSetting(`${path}.secret`, "must hold at least 16 bytes of base64 after whsec_");
-  }
-  if (!secret.startsWith("whsec_") && secret.length < 16)
-    failSetting(`${path}.secret`, "must be at least 16 characters");
+  const url = textSetting(raw.url, `${path}.url`, { max: MAX_WEBHOOK_URL });
+  if (!isWebhookUrl(url)) failSetting(`${path}.url`, WEBHOOK_URL_EXPECTATION);
+  const secret = textSetting(raw.secret, `${path}.secret`, { max: MAX_WEBHOOK_SECRET });
+  const weakness = secretWeakness(secret);
+  if (weakness !== null) failSetting(`${path}.secret`, weakness);
   if (!Array.isArray(raw.events) || raw.events.length === 0) {
     failSetting(`${path}.events`, `must be a non-empty list of ${WEBHOOK_EVENTS.join(", ")}`);
   }
@@ -117,7 +114,20 @@ function parseEndpoint(value: unknown, path: string): WebhookEndpoint {
   return { url, secret, events: [...new Set(events)] };
 }
 
-function isHttpUrl(text: string): boolean {
+export const MAX_WEBHOOK_URL = 2048;
+export const MAX_WEBHOOK_SECRET = 1024;
+export const WEBHOOK_URL_EXPECTATION = "must be an http:// or https:// URL without a user name or password";
+
+/** What is wrong with a signing secret (in the words of "must …"), or null when it will do. */
+export function secretWeakness(secret: string): string | null {
+  if (secret.startsWith("whsec_")) {
+    return signingKey(secret).length < 16 ? "must hold at least 16 bytes of base64 after whsec_" : null;
+  }
+  return secret.length < 16 ? "must be at least 16 characters" : null;
+}
+
+/** An http or https URL, with no credentials in it (they would be logged and shown with the URL). */
+export function isWebhookUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return (url.protocol === "http:" || url.protocol === "https:") && url.username === "" && url.password === "";

@@ -154,7 +154,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     cluster: config.cluster,
     throttle: config.loginThrottle,
     ...(metrics ? { observe: metrics.observer } : {}),
-    ...(config.webhooks.endpoints.length > 0 ? { outbox: webhooks.outbox } : {}),
+    outbox: webhooks.outbox,
     log: http.log,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.hasher ? { hasher: options.hasher } : {}),
@@ -216,7 +216,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       app.provisioned = await provision(engine, config, options.adminPassword);
       await engine.start();
       started = true;
-      webhooks.start();
+      await webhooks.start();
       await http.listen({ host: config.http.host, port: config.http.port });
       const address = http.server.address();
       const port = typeof address === "object" && address ? address.port : config.http.port;

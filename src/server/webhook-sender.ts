@@ -14,7 +14,8 @@
  * until it is delivered or abandoned.
  *
  * A pass claims at most `concurrency` entries and sends them at once; passes follow each other while
- * there is work, are started at once when this node writes an entry, and otherwise every `pollMs`.
+ * there is work, are started at once when this node writes an entry or the endpoints change, and
+ * otherwise every `pollMs` while there is any endpoint.
  * Stopping cuts the requests in flight short and leaves their entries to be claimed again once their
  * claims lapse, so that a dead receiver cannot hold up a shutdown.
  *
@@ -25,7 +26,8 @@ import { randomUUID } from "node:crypto";
 import { type ClientRequest, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Clock } from "../core/clock.ts";
-import type { OutboxEntry, OutboxStore } from "../core/store/index.ts";
+import type { OutboxEntry, OutboxStore, SettingsStore } from "../core/store/index.ts";
+import { createWebhookEndpointList, RELOAD_INTERVAL_MS } from "../core/webhook-endpoints.ts";
 import { createWebhookOutbox, type WebhookOutbox } from "../core/webhook-outbox.ts";
 import type { WebhookEndpoint, WebhookSettings } from "../core/webhook-settings.ts";
 import { signWebhook } from "./webhook-signature.ts";
@@ -48,8 +50,8 @@ export interface WebhookSender {
   /** What the engine writes events into (`EngineOptions.outbox`). */
   readonly outbox: WebhookOutbox;
   stats(): WebhookStats;
-  /** Starts polling the outbox; does nothing when no endpoint is configured. */
-  start(): void;
+  /** Reads the endpoints added over the API and starts polling the outbox while there are any. */
+  start(): Promise<void>;
   /** Runs passes until none is due now; resolves when they are done (tests, and `stop`). */
   drain(): Promise<void>;
   /** Stops polling and waits for deliveries in flight. */
@@ -57,7 +59,8 @@ export interface WebhookSender {
 }
 
 export interface WebhookSenderOptions {
-  store: OutboxStore;
+  /** Where the outbox is, and the endpoints added over the admin API. */
+  store: OutboxStore & Pick<SettingsStore, "getSetting" | "listSettingNames">;
   clock: Clock;
   settings: WebhookSettings;
   nodeId: string;
@@ -70,13 +73,13 @@ const MAX_ERROR_LENGTH = 200;
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const { store, clock, settings, nodeId, log } = options;
   const delivery = settings.delivery;
-  const endpoints = new Map<string, WebhookEndpoint>(settings.endpoints.map((endpoint) => [endpoint.url, endpoint]));
+  const endpoints = createWebhookEndpointList(settings.endpoints, store);
   // A claim outlives a delivery's timeout, so that no other node takes an entry still being sent.
   const leaseMs = delivery.timeoutMs * 2 + 1000;
   const outbox = createWebhookOutbox({
     store,
     clock,
-    endpoints: settings.endpoints,
+    endpoints,
     maxBacklog: delivery.maxBacklog,
     warn: (object, message) => log.warn(object, message),
   });
@@ -102,7 +105,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
   async function deliver(entry: OutboxEntry): Promise<void> {
     try {
-      const endpoint = endpoints.get(entry.endpoint);
+      const endpoint = endpoints.byUrl(entry.endpoint);
       if (!endpoint) {
         await abandon(entry, "its endpoint is no longer configured");
         return;
@@ -183,7 +186,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   }
 
   function wake(): void {
-    if (stopped || !started) return;
+    // With no endpoint, nothing is polled, unless entries are left of endpoints removed since.
+    if (stopped || !started || (endpoints.current().length === 0 && outbox.backlog === 0)) return;
     if (running !== undefined) {
       wakeAgain = true;
       return;
@@ -207,13 +211,24 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   }
 
   outbox.onWritten(wake);
+  endpoints.onChange(wake);
+  let reloading: NodeJS.Timeout | undefined;
+  function reload(): Promise<void> {
+    return endpoints.reload().catch((error: unknown) => {
+      log.error({ err: error }, "Could not read the webhook endpoints; will retry");
+    });
+  }
 
   return {
     outbox,
     stats: () => ({ backlog: outbox.backlog, delivered, failed, abandoned, refused: outbox.refused }),
-    start() {
-      if (settings.endpoints.length === 0 || started) return;
+    async start() {
+      if (started) return;
       started = true;
+      // Endpoints added over the admin API are read now, and again now and then in case a hint from
+      // another node was missed (`webhook-endpoints.ts`).
+      reloading = setInterval(reload, RELOAD_INTERVAL_MS).unref();
+      await reload();
       wake();
     },
     async drain() {
@@ -223,6 +238,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearInterval(reloading);
       for (const request of inFlight) request.destroy(new Error("the server is stopping"));
       await running;
     },

@@ -10,6 +10,7 @@ import { createManualClock } from "../../src/core/clock.ts";
 import type { SessionEvent } from "../../src/core/events.ts";
 import type { NewOutboxEntry, OutboxStore } from "../../src/core/store/index.ts";
 import type { EventType } from "../../src/core/types.ts";
+import { createWebhookEndpointList } from "../../src/core/webhook-endpoints.ts";
 import { createWebhookOutbox } from "../../src/core/webhook-outbox.ts";
 import type { WebhookEndpoint } from "../../src/core/webhook-settings.ts";
 import { createMemoryStore } from "../../src/store/memory/index.ts";
@@ -61,7 +62,7 @@ function outboxOver(store: OutboxStore, maxBacklog = 1000, warnings: string[] = 
   return createWebhookOutbox({
     store,
     clock: createManualClock(),
-    endpoints: [LOGINS, ENDINGS],
+    endpoints: createWebhookEndpointList([LOGINS, ENDINGS], createMemoryStore()),
     maxBacklog,
     warn: (_object, message) => warnings.push(message),
   });

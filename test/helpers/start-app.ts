@@ -43,7 +43,7 @@ export interface TestApp {
 
 export async function startApp(
   raw: Record<string, unknown> = {},
-  options: { adminPassword?: string; store?: Store } = {},
+  options: { adminPassword?: string; store?: Store; clock?: ManualClock } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "sessiond-test-"));
   const config = parseConfig({
@@ -53,7 +53,7 @@ export async function startApp(
     log: { level: "warn" },
     ...raw,
   });
-  const clock = createManualClock(Date.UTC(2026, 10, 22, 12));
+  const clock = options.clock ?? createManualClock(Date.UTC(2026, 10, 22, 12));
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk, _encoding, done) {

@@ -60,7 +60,7 @@ describe("webhooks on a shared PostgreSQL store", { skip: pg.skip }, () => {
       }
     });
 
-    const writes: Promise<void>[] = [];
+    const writes: (Promise<void> | undefined)[] = [];
     for (let session = 1; session <= SESSIONS; session++) {
       const node = nodes[session % 2];
       assert.ok(node);

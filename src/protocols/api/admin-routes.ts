@@ -1,7 +1,8 @@
 /**
- * The admin routes of the JSON API, under `/api/v1`: realms, users and groups (`Directory.Manage`) and
- * the audit log (`Audit.Read`), one file each (`admin-realm-routes.ts`, `admin-user-routes.ts`,
- * `admin-group-routes.ts`, `admin-audit-routes.ts`). Each route runs one operation of the core through
+ * The admin routes of the JSON API, under `/api/v1`: realms, users and groups (`Directory.Manage`),
+ * the audit log (`Audit.Read`) and webhook endpoints (`Webhooks.Manage`), one file each
+ * (`admin-realm-routes.ts`, `admin-user-routes.ts`, `admin-group-routes.ts`, `admin-audit-routes.ts`,
+ * `admin-webhook-routes.ts`). Each route runs one operation of the core through
  * the kit's request scope; the operation checks the privilege, validates the input and audits the
  * change, so a route only says where its input comes from (path, query, body) and what status a
  * success answers.
@@ -21,6 +22,7 @@ import { registerAdminRealmRoutes } from "./admin-realm-routes.ts";
 import { runAsCaller } from "./admin-route-kit.ts";
 import { adminSchemas } from "./admin-schemas.ts";
 import { registerAdminUserRoutes } from "./admin-user-routes.ts";
+import { registerAdminWebhookRoutes } from "./admin-webhook-routes.ts";
 
 /**
  * Adds the admin routes to the JSON API's scope. `contextOf` is the scope's own reading of a request
@@ -38,4 +40,5 @@ export function registerAdminRoutes(
   registerAdminUserRoutes(app, run);
   registerAdminGroupRoutes(app, run);
   registerAdminAuditRoutes(app, run);
+  registerAdminWebhookRoutes(app, run);
 }
