@@ -10,6 +10,7 @@ import { describe, it } from "node:test";
 import { listAudit, sessionAttributes } from "../../../src/core/ops/index.ts";
 import { html, trustedHtml } from "../../../src/protocols/console/html.ts";
 import { API_PASSWORDS, startApiApp } from "../../helpers/api.ts";
+import { signInToConsole } from "../../helpers/console.ts";
 import { startApp } from "../../helpers/start-app.ts";
 import { TLS_SKIP_REASON, testCertificate } from "../../helpers/tls.ts";
 
@@ -119,18 +120,7 @@ describe("console: notices", () => {
   it("shows only the page's own notices: ?notice=constructor names nothing", async () => {
     const t = await startApiApp();
     try {
-      const form = await fetch(`${t.url}/console/login`);
-      const signInCookie = (form.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-      const token = /name="signInToken" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-      const signedIn = await fetch(`${t.url}/console/login`, {
-        method: "POST",
-        redirect: "manual",
-        headers: { "content-type": "application/x-www-form-urlencoded", cookie: signInCookie },
-        body: new URLSearchParams({ userName: "admin", password: API_PASSWORDS.admin, signInToken: token }).toString(),
-      });
-      assert.equal(signedIn.status, 303);
-      const session = signedIn.headers.getSetCookie().find((cookie) => !cookie.includes("Max-Age=0")) ?? "";
-      const cookie = session.split(";")[0] ?? "";
+      const cookie = await signInToConsole(t, "admin", API_PASSWORDS.admin);
       for (const path of [
         "/console/users?notice=constructor",
         "/console/groups?notice=toString",

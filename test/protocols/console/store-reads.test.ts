@@ -9,23 +9,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuditEntry } from "../../../src/core/types.ts";
 import { API_PASSWORDS, startApiApp } from "../../helpers/api.ts";
+import { signInToConsole } from "../../helpers/console.ts";
 import type { TestApp } from "../../helpers/start-app.ts";
-
-/** Signs in to the console as a user and answers the session cookie. */
-async function signIn(t: TestApp, userName: string, password: string): Promise<string> {
-  const form = await fetch(`${t.url}/console/login`);
-  const signInCookie = (form.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  const token = /name="signInToken" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-  const signedIn = await fetch(`${t.url}/console/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: signInCookie },
-    body: new URLSearchParams({ userName, password, signInToken: token }).toString(),
-  });
-  assert.equal(signedIn.status, 303, `${userName} signs in`);
-  const session = signedIn.headers.getSetCookie().find((cookie) => !cookie.includes("Max-Age=0")) ?? "";
-  return session.split(";")[0] ?? "";
-}
 
 /** An audit entry as another node of the same store would have written it. */
 function entry(at: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
@@ -58,7 +43,7 @@ describe("console: what it reads from the store", () => {
   let admin: string;
   before(async () => {
     t = await startApiApp();
-    admin = await signIn(t, "admin", API_PASSWORDS.admin);
+    admin = await signInToConsole(t, "admin", API_PASSWORDS.admin);
   });
   after(() => t.stop());
 
@@ -90,7 +75,7 @@ describe("console: what it reads from the store", () => {
   });
 
   it("leaves the login counts out for an operator without Audit.Read", async () => {
-    const bob = await signIn(t, "bob", API_PASSWORDS.bob);
+    const bob = await signInToConsole(t, "bob", API_PASSWORDS.bob);
     const text = await get("/console/", bob);
     assert.match(text, /Live sessions/);
     assert.doesNotMatch(text, /Last hour|Failed logins/);
@@ -183,7 +168,7 @@ describe("console: what it reads from the store", () => {
     assert.equal((rest.match(/<td>message-updated<\/td>/g) ?? []).length, 21, "the rest of the trail");
     assert.match(rest, new RegExp(`<input name="session" value="${key}"`), "the audit page keeps the filter");
 
-    const bob = await signIn(t, "bob", API_PASSWORDS.bob);
+    const bob = await signInToConsole(t, "bob", API_PASSWORDS.bob);
     const own = (await t.request("GET", "/api/v1/session", { bearer: await t.login("bob", API_PASSWORDS.bob) })).body
       .session.key as string;
     assert.doesNotMatch(await get(`/console/sessions/${own}`, bob), /Audit trail/, "no trail without Audit.Read");

@@ -10,6 +10,18 @@ import type { AuditFilter, AuditStore, SettingsStore } from "../../../src/core/s
 import type { AuditEntry } from "../../../src/core/types.ts";
 import { audit, type Closable, type ContractOptions } from "./fixtures.ts";
 
+/** Every entry a filter matches, read two at a time, as a caller pages through the log. */
+async function everyPage(store: AuditStore, filter: AuditFilter): Promise<AuditEntry[]> {
+  const paged: AuditEntry[] = [];
+  let after: number | null = null;
+  for (;;) {
+    const page: AuditEntry[] = await store.listAudit(after, 2, filter);
+    paged.push(...page);
+    if (page.length < 2) return paged;
+    after = page[page.length - 1]?.id as number;
+  }
+}
+
 export function settingsAndAuditStoreContract(
   name: string,
   make: () => Promise<SettingsStore & AuditStore & Closable>,
@@ -154,15 +166,7 @@ export function settingsAndAuditStoreContract(
               (filter.userName === undefined || entry.userName === filter.userName) &&
               (filter.type === undefined || entry.type === filter.type),
           );
-          const paged: AuditEntry[] = [];
-          let after: number | null = null;
-          for (;;) {
-            const page: AuditEntry[] = await store.listAudit(after, 2, filter);
-            paged.push(...page);
-            if (page.length < 2) break;
-            after = page[page.length - 1]?.id as number;
-          }
-          assert.deepEqual(paged, expected, JSON.stringify(filter));
+          assert.deepEqual(await everyPage(store, filter), expected, JSON.stringify(filter));
         }
         // A user name without a realm matches the name in every realm.
         assert.deepEqual(
@@ -199,15 +203,7 @@ export function settingsAndAuditStoreContract(
               (filter.userName === undefined || entry.userName === filter.userName) &&
               (filter.type === undefined || entry.type === filter.type),
           );
-          const paged: AuditEntry[] = [];
-          let after: number | null = null;
-          for (;;) {
-            const page: AuditEntry[] = await store.listAudit(after, 2, filter);
-            paged.push(...page);
-            if (page.length < 2) break;
-            after = page[page.length - 1]?.id as number;
-          }
-          assert.deepEqual(paged, expected, JSON.stringify(filter));
+          assert.deepEqual(await everyPage(store, filter), expected, JSON.stringify(filter));
         }
         assert.equal((await store.listAudit(null, 100, { sessionKey: "session-a" })).length, 6);
       });
