@@ -52,6 +52,18 @@ export function webhookIdOf(url: string): string {
   return `wh_${createHash("sha256").update(url).digest("hex").slice(0, 24)}`;
 }
 
+/**
+ * A URL's origin, which is what logs and the audit log name an endpoint by: its path or query may
+ * hold a token (chat services put their credential there).
+ */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(unreadable url)";
+  }
+}
+
 export function webhookSettingName(id: string): string {
   return `${WEBHOOK_SETTING_PREFIX}${id}`;
 }
@@ -110,17 +122,23 @@ export function createWebhookEndpointList(
   let again = false;
 
   async function read(): Promise<void> {
-    do {
-      again = false;
-      const stored = await readStoredWebhooks(store);
-      // A URL in both places is the file's: the file wins, as it did when the endpoint was added.
-      const added = stored.filter((endpoint) => !configuredUrls.has(endpoint.url));
-      const next = [...configured, ...added.map(({ url, secret, events }) => ({ url, secret, events }))];
-      const changed = JSON.stringify(next) !== JSON.stringify(all);
-      all = next;
-      byUrl = new Map(next.map((endpoint) => [endpoint.url, endpoint]));
-      if (changed) for (const listener of listeners) listener();
-    } while (again);
+    try {
+      do {
+        again = false;
+        const stored = await readStoredWebhooks(store);
+        // A URL in both places is the file's: the file wins, as it did when the endpoint was added.
+        const added = stored.filter((endpoint) => !configuredUrls.has(endpoint.url));
+        const next = [...configured, ...added.map(({ url, secret, events }) => ({ url, secret, events }))];
+        const changed = JSON.stringify(next) !== JSON.stringify(all);
+        all = next;
+        byUrl = new Map(next.map((endpoint) => [endpoint.url, endpoint]));
+        if (changed) for (const listener of listeners) listener();
+      } while (again);
+    } finally {
+      // Cleared in the same step as the last check of `again`, so that no reload asked for after
+      // that check is handed this read's (older) result.
+      reading = undefined;
+    }
   }
 
   return {
@@ -132,9 +150,7 @@ export function createWebhookEndpointList(
         again = true;
         return reading;
       }
-      reading = read().finally(() => {
-        reading = undefined;
-      });
+      reading = read();
       return reading;
     },
     onChange(listener) {

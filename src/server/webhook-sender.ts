@@ -27,7 +27,7 @@ import { type ClientRequest, request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Clock } from "../core/clock.ts";
 import type { OutboxEntry, OutboxStore, SettingsStore } from "../core/store/index.ts";
-import { createWebhookEndpointList, RELOAD_INTERVAL_MS } from "../core/webhook-endpoints.ts";
+import { createWebhookEndpointList, originOf, RELOAD_INTERVAL_MS } from "../core/webhook-endpoints.ts";
 import { createWebhookOutbox, type WebhookOutbox } from "../core/webhook-outbox.ts";
 import type { WebhookEndpoint, WebhookSettings } from "../core/webhook-settings.ts";
 import { signWebhook } from "./webhook-signature.ts";
@@ -99,6 +99,9 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     const now = clock.now();
     const claim = `${nodeId}:${randomUUID()}`;
     const claimed = await store.claimOutbox(now, now + leaseMs, delivery.concurrency, claim);
+    // An entry for an endpoint this node does not know may be for one another node added a moment
+    // ago, whose hint has not arrived: read the endpoints again, once per pass, before giving any up.
+    if (claimed.some((entry) => endpoints.byUrl(entry.endpoint) === undefined)) await endpoints.reload();
     await Promise.all(claimed.map(deliver));
     return claimed.length;
   }
@@ -213,6 +216,18 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   outbox.onWritten(wake);
   endpoints.onChange(wake);
   let reloading: NodeJS.Timeout | undefined;
+  async function refresh(): Promise<void> {
+    await reload();
+    if (endpoints.current().length === 0) {
+      try {
+        outbox.counted(await store.countOutbox());
+      } catch (error) {
+        log.error({ err: error }, "Could not count the webhook outbox; will retry");
+      }
+    }
+    wake();
+  }
+
   function reload(): Promise<void> {
     return endpoints.reload().catch((error: unknown) => {
       log.error({ err: error }, "Could not read the webhook endpoints; will retry");
@@ -227,9 +242,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       started = true;
       // Endpoints added over the admin API are read now, and again now and then in case a hint from
       // another node was missed (`webhook-endpoints.ts`).
-      reloading = setInterval(reload, RELOAD_INTERVAL_MS).unref();
-      await reload();
-      wake();
+      // With no endpoint the outbox is counted too: entries left for endpoints removed since (by this
+      // node before a restart, or by a node that died) are then claimed and given up.
+      reloading = setInterval(() => void refresh(), RELOAD_INTERVAL_MS).unref();
+      await refresh();
     },
     async drain() {
       wake();
@@ -243,14 +259,6 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       await running;
     },
   };
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return "(unreadable url)";
-  }
 }
 
 function describe(error: Error): string {

@@ -753,6 +753,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
   );
   const deleteSetting = db.prepare<[string]>("DELETE FROM settings WHERE name = ?");
+  // The stored text is what JSON.stringify made of the value, and a value read back stringifies to the
+  // same text (JSON.parse keeps key order), so comparing texts compares values.
+  const replaceSettingIf = db.prepare<[string, string, string]>(
+    "UPDATE settings SET value = ? WHERE name = ? AND value = ?",
+  );
   const addSetting = db.prepare<[string, string]>(
     "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
   );
@@ -1090,6 +1095,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listSettingNames: () => settle(() => settingNames.all().map((row) => row.name)),
 
     deleteSetting: (name) => settle(() => deleteSetting.run(name).changes > 0),
+
+    replaceSettingIf: (name, expected, value) =>
+      settle(
+        () => replaceSettingIf.run(JSON.stringify(value ?? null), name, JSON.stringify(expected ?? null)).changes > 0,
+      ),
 
     putSetting: (name, value) =>
       settle(() => {

@@ -15,22 +15,28 @@ export const API_PASSWORDS = {
 } as const;
 
 /** A server whose default realm has `admin` (every privilege), `alice` and `bob` (none). */
-export function startApiApp(overrides: Record<string, unknown> = {}): Promise<TestApp> {
-  return startApp({
-    realms: [
-      {
-        name: "default",
-        defaultLocale: "en",
-        supportedLocales: ["en", "de"],
-        users: [
-          { name: "admin", password: API_PASSWORDS.admin, privileges: [...GRANTABLE_PRIVILEGES] },
-          { name: "alice", password: API_PASSWORDS.alice },
-          { name: "bob", password: API_PASSWORDS.bob },
-        ],
-      },
-    ],
-    ...overrides,
-  });
+export function startApiApp(
+  overrides: Record<string, unknown> = {},
+  options: Parameters<typeof startApp>[1] = {},
+): Promise<TestApp> {
+  return startApp(
+    {
+      realms: [
+        {
+          name: "default",
+          defaultLocale: "en",
+          supportedLocales: ["en", "de"],
+          users: [
+            { name: "admin", password: API_PASSWORDS.admin, privileges: [...GRANTABLE_PRIVILEGES] },
+            { name: "alice", password: API_PASSWORDS.alice },
+            { name: "bob", password: API_PASSWORDS.bob },
+          ],
+        },
+      ],
+      ...overrides,
+    },
+    options,
+  );
 }
 
 export interface ApiResponse {

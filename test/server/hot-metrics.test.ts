@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Histogram, type OpenMetricsContentType, Registry, type RegistryContentType } from "prom-client";
 import { hotCounter, hotHistogram } from "../../src/server/metrics/hot-metrics.ts";
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
@@ -20,7 +20,7 @@ const OBSERVED: [string, string, number][] = [
 ];
 
 /** The exported lines, sorted: each exporter may order label sets differently. */
-async function lines(registry: Registry): Promise<string[]> {
+async function lines(registry: Registry<RegistryContentType>): Promise<string[]> {
   return (await registry.metrics())
     .split("\n")
     .filter((line) => line !== "")
@@ -61,11 +61,57 @@ describe("hot-path metrics", () => {
     assert.deepEqual(await lines(hot), await lines(theirs));
   });
 
-  it("forget their label sets when the registry is reset", async () => {
+  it("start again from zero when the registry is reset, in the children the hot path already holds", async () => {
     const registry = new Registry();
     const counter = hotCounter({ name: "t_total", help: "T.", labelNames: ["door"] as const, registry });
-    counter.labels("api").inc();
+    const histogram = hotHistogram({
+      name: "t_seconds",
+      help: "T.",
+      labelNames: ["door"] as const,
+      buckets: BUCKETS,
+      registry,
+    });
+    const held = counter.labels("api");
+    const timed = histogram.labels("api");
+    held.inc(5);
+    timed.observe(0.5);
     registry.resetMetrics();
-    assert.doesNotMatch(await registry.metrics(), /t_total\{/);
+    const afterReset = await registry.metrics();
+    assert.doesNotMatch(afterReset, /t_total\{/, "no series until counted again, as prom-client");
+    assert.doesNotMatch(afterReset, /t_seconds_count\{/);
+    held.inc(2);
+    timed.observe(0.05);
+    const counted = await registry.metrics();
+    assert.match(counted, /^t_total\{door="api"\} 2$/m);
+    assert.match(counted, /^t_seconds_count\{door="api"\} 1$/m);
+    assert.match(counted, /^t_seconds_bucket\{door="api",le="0.01"\} 0$/m);
+    assert.match(counted, /^t_seconds_bucket\{door="api",le="0.1"\} 1$/m);
+  });
+
+  it("export a label set only once something was counted in it, and refuse a wrong number of values", async () => {
+    const registry = new Registry();
+    const histogram = hotHistogram({
+      name: "t_seconds",
+      help: "T.",
+      labelNames: ["method"] as const,
+      buckets: BUCKETS,
+      registry,
+    });
+    histogram.labels("getSetting");
+    assert.doesNotMatch(await registry.metrics(), /t_seconds_count/);
+    assert.throws(() => histogram.labels("a", "b"), /Expected 1 label values/);
+  });
+
+  it("follow the registry's name in OpenMetrics form", async () => {
+    const registry = new Registry<OpenMetricsContentType>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    const definition = { name: "t_requests_total", help: "Requests.", labelNames: ["door"] as const };
+    const theirs = new Registry<OpenMetricsContentType>();
+    theirs.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    hotCounter({ ...definition, registry })
+      .labels("api")
+      .inc();
+    new Counter({ ...definition, registers: [theirs] }).labels("api").inc();
+    assert.deepEqual(await lines(registry), await lines(theirs));
   });
 });

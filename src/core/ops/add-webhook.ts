@@ -13,6 +13,7 @@ import { defineOperation } from "../operation.ts";
 import { choiceOf, Type } from "../schema.ts";
 import { invalid } from "../validate.ts";
 import {
+  originOf,
   type StoredWebhook,
   viewOfWebhook,
   type WebhookView,
@@ -81,7 +82,10 @@ export const addWebhook = defineOperation({
     if (held.createdAt !== endpoint.createdAt || held.secret !== endpoint.secret) {
       throw new SessionError("ALREADY_EXISTS", "A webhook with this URL exists.", { details: { id } });
     }
-    await ctx.audit("webhook-added", { realm: null, detail: `${id} ${input.url} events=${input.events.join(",")}` });
+    await ctx.audit("webhook-added", {
+      realm: null,
+      detail: `${id} ${originOf(input.url)} events=${input.events.join(",")}`,
+    });
     return { ...viewOfWebhook(endpoint, "api"), secret: endpoint.secret };
   },
 });

@@ -6,7 +6,7 @@
 
 import { defineOperation } from "../operation.ts";
 import { Type } from "../schema.ts";
-import { webhookSettingName } from "../webhook-endpoints.ts";
+import { originOf, webhookSettingName } from "../webhook-endpoints.ts";
 import { storedWebhook } from "./_webhooks.ts";
 import { WEBHOOK_ID } from "./update-webhook.ts";
 
@@ -18,7 +18,7 @@ export const removeWebhook = defineOperation({
   async run(ctx, input): Promise<{ removed: true }> {
     const existing = await storedWebhook(ctx, input.id);
     await ctx.store.deleteSetting(webhookSettingName(input.id));
-    await ctx.audit("webhook-removed", { realm: null, detail: `${input.id} ${existing.url}` });
+    await ctx.audit("webhook-removed", { realm: null, detail: `${input.id} ${originOf(existing.url)}` });
     return { removed: true };
   },
 });

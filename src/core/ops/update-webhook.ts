@@ -1,10 +1,12 @@
 /**
  * Changes a webhook endpoint added over the API (JSON `PATCH /webhooks/{id}`): the events it is sent,
- * or its secret. Needs `Webhooks.Manage`. `rotateSecret` makes a new secret, answered this once;
+ * or its secret. Needs `Webhooks.Manage`. A removal on another node at the same time wins: the
+ * change then answers `NOT_FOUND` rather than bring the endpoint back. `rotateSecret` makes a new secret, answered this once;
  * entries already in the outbox are signed with the new one from then on.
  */
 
 import { randomBytes } from "node:crypto";
+import { SessionError } from "../errors.ts";
 import { defineOperation } from "../operation.ts";
 import { Type } from "../schema.ts";
 import { invalid } from "../validate.ts";
@@ -12,6 +14,9 @@ import { type StoredWebhook, viewOfWebhook, type WebhookView, webhookSettingName
 import { secretWeakness } from "../webhook-settings.ts";
 import { storedWebhook } from "./_webhooks.ts";
 import { WEBHOOK_EVENT_LIST, WEBHOOK_SECRET } from "./add-webhook.ts";
+
+/** Reads and conditional writes tried before giving up on a webhook that others keep changing. */
+const MAX_ATTEMPTS = 5;
 
 export const WEBHOOK_ID = Type.String({ pattern: "^wh_[0-9a-f]{24}$", description: "The webhook's id" });
 
@@ -37,15 +42,23 @@ export const updateWebhook = defineOperation({
     return input;
   },
   async run(ctx, input): Promise<WebhookView & { secret?: string }> {
-    const existing = await storedWebhook(ctx, input.id);
     const secret = input.rotateSecret ? `whsec_${randomBytes(32).toString("base64")}` : input.secret;
-    const changed: StoredWebhook = {
-      ...existing,
-      events: input.events ? [...input.events] : existing.events,
-      secret: secret ?? existing.secret,
-      updatedAt: ctx.clock.now(),
-    };
-    await ctx.store.putSetting(webhookSettingName(input.id), changed);
+    // Written only over the value read, so that a removal in between is not undone and two changes
+    // at once both hold (the later one is made again on top of the earlier).
+    let changed: StoredWebhook | undefined;
+    for (let attempt = 0; changed === undefined; attempt++) {
+      if (attempt === MAX_ATTEMPTS) {
+        throw new SessionError("INVALID_REQUEST", "The webhook keeps changing under this call: try again.");
+      }
+      const existing = await storedWebhook(ctx, input.id);
+      const next: StoredWebhook = {
+        ...existing,
+        events: input.events ? [...input.events] : existing.events,
+        secret: secret ?? existing.secret,
+        updatedAt: ctx.clock.now(),
+      };
+      if (await ctx.store.replaceSettingIf(webhookSettingName(input.id), existing, next)) changed = next;
+    }
     const what = [
       ...(input.events ? [`events=${input.events.join(",")}`] : []),
       ...(secret !== undefined ? ["secret changed"] : []),

@@ -3,13 +3,16 @@
  * cost next to nothing per call. prom-client's own children rebuild and hash their label object on
  * every `inc` and `observe` (about a microsecond each, a measurable share of a cached who-am-i); these
  * keep one plain record per label set, found once, and add to numbers. The text Prometheus reads is
- * made only when scraped, in the same form prom-client gives its own metrics, by the registry they
- * are registered with.
+ * made only when scraped, by the registry they are registered with, with the same samples prom-client
+ * would export (only `le` comes last among a bucket's labels, which Prometheus does not mind).
  *
  * @module
  */
 
-import type { Metric, Registry } from "prom-client";
+import type { Metric, Registry, RegistryContentType } from "prom-client";
+
+/** A registry of either exposition format. */
+type AnyRegistry = Registry<RegistryContentType>;
 
 /** One exported line: the metric's name with a suffix (histograms), its labels and its value. */
 interface Sample {
@@ -66,7 +69,7 @@ interface Definition<L extends string> {
   name: string;
   help: string;
   labelNames: readonly L[];
-  registry: Registry;
+  registry: AnyRegistry;
 }
 
 function labelsOf(names: readonly string[], values: string[]): Record<string, string> {
@@ -86,6 +89,9 @@ function children<R>(names: readonly string[], make: (labels: Record<string, str
   return {
     records,
     of(values: string[]): R {
+      if (values.length !== names.length) {
+        throw new Error(`Expected ${names.length} label values (${names.join(", ")}), got ${values.length}.`);
+      }
       const key = JSON.stringify(values);
       let record = records.get(key);
       if (!record) {
@@ -102,7 +108,7 @@ function children<R>(names: readonly string[], make: (labels: Record<string, str
  * types accept only its own classes, but it reads any object with this shape: a name, a help text, a
  * type, an aggregator for its cluster mode, `get()` and `reset()`.
  */
-function register(registry: Registry, metric: object): void {
+function register(registry: AnyRegistry, metric: object): void {
   registry.registerMetric(metric as Metric);
 }
 
@@ -115,20 +121,28 @@ export function hotCounter<L extends string>(definition: Definition<L>): HotCoun
       this.value += by;
     },
   }));
-  register(registry, {
+  const metric = {
     name,
     help,
     type: "counter",
     aggregator: "sum",
+    // The registry's current name: in OpenMetrics form it takes `_total` off a counter's name.
     get: async (): Promise<Exported> => ({
-      name,
+      name: metric.name,
       help,
       type: "counter",
       aggregator: "sum",
-      values: [...records.values()].map((record) => ({ labels: record.labels, value: record.value })),
+      // A label set not counted since it was made (or reset) is left out, as prom-client leaves it out.
+      values: [...records.values()]
+        .filter((record) => record.value !== 0)
+        .map((record) => ({ labels: record.labels, value: record.value })),
     }),
-    reset: () => records.clear(),
-  });
+    // Zeroed in place: the hot path keeps the records it was given and goes on counting in them.
+    reset: () => {
+      for (const record of records.values()) record.value = 0;
+    },
+  };
+  register(registry, metric);
   return { labels: (...values) => of(values), labelNames };
 }
 
@@ -178,9 +192,17 @@ export function hotHistogram<L extends string>(
       help,
       type: "histogram",
       aggregator: "sum",
-      values: [...records.values()].flatMap(samples),
+      // A label set nothing was observed in yet is left out, as prom-client leaves it out.
+      values: [...records.values()].filter((record) => record.count > 0).flatMap(samples),
     }),
-    reset: () => records.clear(),
+    // Zeroed in place, as the counter's are.
+    reset: () => {
+      for (const record of records.values()) {
+        record.buckets.fill(0);
+        record.sum = 0;
+        record.count = 0;
+      }
+    },
   });
   return { labels: (...values) => of(values), labelNames };
 }

@@ -179,6 +179,8 @@ class MemoryStore implements Store {
     this.settings.putSettingIfAbsent(name, value);
   readonly listSettingNames: Store["listSettingNames"] = () => this.settings.listSettingNames();
   readonly deleteSetting: Store["deleteSetting"] = (name) => this.settings.deleteSetting(name);
+  readonly replaceSettingIf: Store["replaceSettingIf"] = (name, expected, value) =>
+    this.settings.replaceSettingIf(name, expected, value);
   readonly appendAudit: Store["appendAudit"] = (entry) => this.settings.appendAudit(entry);
   readonly listAudit: Store["listAudit"] = (after, limit, filter) => this.settings.listAudit(after, limit, filter);
   readonly countAudit: Store["countAudit"] = (kinds, since) => this.settings.countAudit(kinds, since);

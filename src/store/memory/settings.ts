@@ -79,6 +79,13 @@ export class MemorySettings implements SettingsStore, AuditStore {
     return JSON.parse(this.settings.get(name) as string);
   }
 
+  async replaceSettingIf(name: string, expected: unknown, value: unknown): Promise<boolean> {
+    const held = this.settings.get(name);
+    if (held === undefined || held !== (JSON.stringify(expected) ?? "null")) return false;
+    this.settings.set(name, JSON.stringify(value) ?? "null");
+    return true;
+  }
+
   async deleteSetting(name: string): Promise<boolean> {
     return this.settings.delete(name);
   }

@@ -35,6 +35,17 @@ export function createSettingsPart(context: StoreContext): SettingsStore & Audit
           ON CONFLICT (name) DO UPDATE SET value = excluded.value`;
       }),
 
+    // jsonb equality compares values, not their text.
+    replaceSettingIf: (name, expected, value) =>
+      run(
+        async (sql) =>
+          (
+            await sql`
+              UPDATE settings SET value = ${JSON.stringify(value ?? null)}::text::jsonb
+              WHERE name = ${name} AND value = ${JSON.stringify(expected ?? null)}::text::jsonb`
+          ).count > 0,
+      ),
+
     deleteSetting: (name) => run(async (sql) => (await sql`DELETE FROM settings WHERE name = ${name}`).count > 0),
 
     putSettingIfAbsent: (name, value) =>

@@ -9,10 +9,17 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { createManualClock } from "../../../src/core/clock.ts";
+import { webhookIdOf, webhookSettingName } from "../../../src/core/webhook-endpoints.ts";
+import { createMemoryStore } from "../../../src/store/memory/index.ts";
 import { API_PASSWORDS, assertApiError, startApiApp } from "../../helpers/api.ts";
 import { testPostgres } from "../../helpers/postgres.ts";
 import { startApp, type TestApp } from "../../helpers/start-app.ts";
-import { startWebhookReceiver, verifyStandardWebhook, type WebhookReceiver } from "../../helpers/webhook-receiver.ts";
+import {
+  type Delivery,
+  startWebhookReceiver,
+  verifyStandardWebhook,
+  type WebhookReceiver,
+} from "../../helpers/webhook-receiver.ts";
 
 const CONFIGURED_SECRET = `whsec_${randomBytes(32).toString("base64")}`;
 const pg = await testPostgres();
@@ -80,7 +87,8 @@ describe("webhooks over the admin API", () => {
     const [webhook] = (await as(admin, "GET", "/api/v1/webhooks")).body.webhooks.filter(
       (w: { source: string }) => w.source === "api",
     );
-    const oldSecret = `whsec_${randomBytes(32).toString("base64")}`;
+    // A secret in plain text, not in the whsec_ form, so that the audit check below cannot lean on it.
+    const oldSecret = `plain-secret-${randomBytes(12).toString("hex")}`;
     const given = await as(admin, "PATCH", `/api/v1/webhooks/${webhook.id}`, { secret: oldSecret });
     assert.equal(given.status, 200, given.text);
     assert.equal(given.body.secret, undefined, "a secret the caller gave is not echoed");
@@ -132,6 +140,12 @@ describe("webhooks over the admin API", () => {
       ["webhook-removed", "admin@default"],
     ]);
     assert.doesNotMatch(audit.text, /whsec_/, "no secret reaches the audit log");
+    assert.ok(!audit.text.includes(oldSecret) && !audit.text.includes(newSecret), "neither secret, in any form");
+    assert.ok(
+      !audit.text.includes(new URL(receiver.url).pathname),
+      "the URL's path (a token, at times) is not audited",
+    );
+    assert.ok(audit.text.includes(new URL(receiver.url).origin), "its origin is");
   });
 
   it("refuses callers without Webhooks.Manage, and anonymous ones, on every route", async () => {
@@ -201,6 +215,119 @@ describe("webhooks over the admin API", () => {
   });
 });
 
+describe("a webhook change racing its removal", () => {
+  it("answers 404 and leaves the endpoint removed, rather than bring it back", async (t) => {
+    // The store holds the change's first read of the endpoint until the removal is through: the
+    // order two nodes (or two requests) may take.
+    const memory = createMemoryStore();
+    let hold: { reached: () => void; released: Promise<void> } | undefined;
+    const store = new Proxy(memory, {
+      get(target, property, receiver) {
+        if (property !== "getSetting") return Reflect.get(target, property, receiver);
+        return async (name: string) => {
+          const value = await target.getSetting(name);
+          const held = hold;
+          if (held && name.startsWith("webhook:")) {
+            // Read, then held: the caller goes on with what it read before the removal.
+            hold = undefined;
+            held.reached();
+            await held.released;
+          }
+          return value;
+        };
+      },
+    });
+    const receiver = await startWebhookReceiver();
+    const app = await startApiApp({}, { store });
+    t.after(async () => {
+      await app.stop();
+      await receiver.close();
+    });
+    const admin = await app.login("admin", API_PASSWORDS.admin);
+    const added = await app.request("POST", "/api/v1/webhooks", {
+      bearer: admin,
+      body: { url: receiver.url, events: ["session.login"] },
+    });
+    assert.equal(added.status, 201, added.text);
+    const path = `/api/v1/webhooks/${added.body.id}`;
+
+    let release = () => {};
+    const reached = new Promise<void>((resolve) => {
+      hold = { reached: resolve, released: new Promise<void>((done) => (release = done)) };
+    });
+    const change = app.request("PATCH", path, { bearer: admin, body: { rotateSecret: true } });
+    await reached;
+    assert.equal((await app.request("DELETE", path, { bearer: admin })).status, 200);
+    release();
+    assertApiError(await change, 404, "NOT_FOUND");
+    assertApiError(await app.request("GET", path, { bearer: admin }), 404, "NOT_FOUND");
+    assert.equal(await memory.getSetting(webhookSettingName(added.body.id)), null);
+  });
+});
+
+describe("webhook endpoints another node added", () => {
+  it("are read again before an entry for an unknown endpoint is given up", async (t) => {
+    const receiver = await startWebhookReceiver();
+    const configured = await startWebhookReceiver();
+    // An endpoint in the file keeps this node's sender polling, as on a node that has one.
+    const app = await startApp({
+      webhooks: [{ url: configured.url, secret: CONFIGURED_SECRET, events: ["session.ended"] }],
+    });
+    t.after(async () => {
+      await app.stop();
+      await receiver.close();
+      await configured.close();
+    });
+    // What another node does when it adds an endpoint and at once writes an event for it, before its
+    // hint has reached this node.
+    const secret = `whsec_${randomBytes(32).toString("base64")}`;
+    const id = webhookIdOf(receiver.url);
+    const store = app.app.engine.store;
+    await store.putSettingIfAbsent(webhookSettingName(id), {
+      id,
+      url: receiver.url,
+      secret,
+      events: ["session.login"],
+      createdAt: app.clock.now(),
+      createdBy: "admin@default",
+      updatedAt: app.clock.now(),
+    });
+    await store.enqueueOutbox([
+      {
+        id: "msg_from_another_node",
+        endpoint: receiver.url,
+        orderKey: null,
+        eventType: "session.login",
+        payload: JSON.stringify({ type: "session.login", timestamp: new Date().toISOString(), data: {} }),
+        createdAt: app.clock.now(),
+      },
+    ]);
+    await app.app.webhooks.drain();
+    assert.equal(receiver.deliveries.length, 1, "sent, not abandoned");
+    assert.ok(verifyStandardWebhook(secret, receiver.deliveries[0] as Delivery));
+    assert.equal(app.app.webhooks.stats().abandoned, 0);
+  });
+
+  it("a node with no endpoint gives up entries left of removed ones once it starts", async (t) => {
+    const store = createMemoryStore();
+    await store.enqueueOutbox([
+      {
+        id: "msg_left_behind",
+        endpoint: "http://127.0.0.1:9/removed",
+        orderKey: null,
+        eventType: "session.login",
+        payload: "{}",
+        createdAt: Date.UTC(2026, 10, 22, 12),
+      },
+    ]);
+    const app = await startApp({}, { store });
+    t.after(() => app.stop());
+    await app.app.webhooks.drain();
+    assert.equal(app.app.webhooks.stats().abandoned, 1);
+    assert.equal(await store.countOutbox(), 0);
+  });
+});
+
 describe("webhooks over the admin API on a shared PostgreSQL store", { skip: pg.skip }, () => {
   it("an endpoint added on one node is sent to by the other at once", async (t) => {
     const url = await pg.freshUrl();
@@ -223,13 +350,15 @@ describe("webhooks over the admin API on a shared PostgreSQL store", { skip: pg.
     });
     assert.equal(added.status, 201, added.text);
     // Node B reads the endpoints again when node A's hint arrives: log in there until it sends.
+    // At the latest after the 30 s reload; a hint takes milliseconds.
     let delivered = false;
-    while (!delivered) {
+    for (let attempt = 0; attempt < 700 && !delivered; attempt++) {
       await b.login("admin", "admin-password");
       await b.app.webhooks.drain();
       delivered = receiver.deliveries.length > 0;
       if (!delivered) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    assert.ok(delivered, "node B sent to the endpoint node A added");
     const [first] = receiver.deliveries;
     assert.ok(first && verifyStandardWebhook(added.body.secret, first));
     assert.equal(first.json.type, "session.login");

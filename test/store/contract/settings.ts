@@ -69,6 +69,23 @@ export function settingsAndAuditStoreContract(
         assert.deepEqual(await store.getSetting("host-guid"), { replaced: true });
       });
 
+      it("replaceSettingIf writes only over the value expected, and of racing writers one wins", async () => {
+        const first = { url: "http://127.0.0.1/a", events: ["session.login"], n: 1.5 };
+        await store.putSetting("webhook:a", first);
+        const read = await store.getSetting("webhook:a");
+        const outcomes = await Promise.all(
+          [2, 3, 4].map((n) => store.replaceSettingIf("webhook:a", read, { ...first, n })),
+        );
+        assert.deepEqual(outcomes.filter(Boolean).length, 1, "one writer wins");
+        const won = (await store.getSetting("webhook:a")) as { n: number };
+        assert.ok([2, 3, 4].includes(won.n));
+        assert.equal(await store.replaceSettingIf("webhook:a", read, { ...first, n: 9 }), false, "a stale value");
+        assert.deepEqual((await store.getSetting("webhook:a")) as unknown, won);
+        await store.deleteSetting("webhook:a");
+        assert.equal(await store.replaceSettingIf("webhook:a", won, first), false, "a removed setting stays removed");
+        assert.equal(await store.getSetting("webhook:a"), null);
+      });
+
       it("deleteSetting removes one setting and says whether there was one", async () => {
         await store.putSetting("webhook:a", { url: "http://127.0.0.1/a" });
         await store.putSetting("webhook:b", { url: "http://127.0.0.1/b" });
