@@ -1,8 +1,9 @@
 /**
  * Changes a webhook endpoint added over the API (JSON `PATCH /webhooks/{id}`): the events it is sent,
- * or its secret. Needs `Webhooks.Manage`. A removal on another node at the same time wins: the
- * change then answers `NOT_FOUND` rather than bring the endpoint back. `rotateSecret` makes a new secret, answered this once;
- * entries already in the outbox are signed with the new one from then on.
+ * or its secret. Needs `Webhooks.Manage`. `rotateSecret` makes a new secret, answered this once;
+ * entries already in the outbox are signed with the new one from then on. A removal at the same time
+ * (on this node or another) wins: the change then answers `NOT_FOUND` rather than bring the endpoint
+ * back.
  */
 
 import { randomBytes } from "node:crypto";

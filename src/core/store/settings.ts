@@ -18,9 +18,9 @@ export interface SettingsStore {
    */
   putSettingIfAbsent(name: string, value: unknown): Promise<unknown>;
   /**
-   * Replaces a setting only while it still holds `expected` (a value as `getSetting` answered it), atomically:
-   * false when it has been changed or removed since, and then nothing is written. Of several callers
-   * changing one setting from the same value, one succeeds.
+   * Replaces a setting only while it still holds `expected` (a value as `getSetting` answered it),
+   * atomically: false when it has been changed or removed since, and then nothing is written. Of
+   * several callers changing one setting from the same value, one succeeds.
    */
   replaceSettingIf(name: string, expected: unknown, value: unknown): Promise<boolean>;
   /** Removes a setting; false when there was none. */
