@@ -1,7 +1,8 @@
 /**
- * `sessiond audit`: one page of the audit log, oldest first, filtered by realm, user, kind and session. Through
- * the running server's API when one runs on this configuration, otherwise read from the store (see
- * `admin-access.ts`). Either way it needs `Audit.Read`, which the local administrator holds.
+ * `sessiond audit`: one page of the audit log, oldest first, filtered by realm, user, kind and
+ * session. Through the running server's API when one runs on this configuration, otherwise read
+ * from the store (see `admin-access.ts`). Either way it needs `Audit.Read`, which the local
+ * administrator holds.
  *
  * @module
  */

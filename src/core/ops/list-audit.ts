@@ -1,8 +1,9 @@
 /**
  * Reads the audit log, a page at a time, oldest first, filtered by realm, user, kind and session
- * (JSON `GET /audit`, command line `sessiond audit`, the console's audit page and session detail). Needs `Audit.Read` (see `privileges.ts` for why not
- * `System.Read`). Each filter is an exact match; a user name without a realm matches that name in
- * every realm. Every shape of filter has its index in the store, so a page reads what it returns.
+ * (JSON `GET /audit`, command line `sessiond audit`, the console's audit page and session detail).
+ * Needs `Audit.Read` (see `privileges.ts` for why not `System.Read`). Each filter is an exact match;
+ * a user name without a realm matches that name in every realm. Every shape of filter has its index
+ * in the store, so a page reads what it returns.
  */
 
 import { AFTER_NUMBER, PAGE_LIMIT, REALM_REFERENCE, SESSION_KEY } from "../fields.ts";

@@ -1,7 +1,7 @@
 /**
  * The audit log: logins, failed logins, endings with their reason, terminations and who did them,
- * directory and service-message changes, filtered by realm, user, kind and session and paged by entry id,
- * oldest first as the core's `audit.list` answers. Needs `Audit.Read`.
+ * directory and service-message changes, filtered by realm, user, kind and session and paged by
+ * entry id, oldest first as the core's `audit.list` answers. Needs `Audit.Read`.
  *
  * @module
  */

@@ -1,9 +1,10 @@
 /**
- * What the users and groups pages share. Both list one realm's entries at a time (`realmNames` fills
- * the realm picker), a page at a time by number or searched by name prefix across the whole realm
- * (`listingOf`, `listingSearch`, `nextPageLink`), and serve each entry, a user or a group, at `/<section>/<realm>/<name>`: a form
- * there changes the entry and returns to its page with a notice (post/redirect/get, so that reloading
- * the page does not post again), and its Delete button asks to confirm before it deletes.
+ * What the users and groups pages share. Both list one realm's entries at a time (`realmNames`
+ * fills the realm picker), a page at a time by number or searched by name prefix across the whole
+ * realm (`listingOf`, `listingSearch`, `nextPageLink`), and serve each entry, a user or a group, at
+ * `/<section>/<realm>/<name>`: a form there changes the entry and returns to its page with a notice
+ * (post/redirect/get, so that reloading the page does not post again), and its Delete button asks
+ * to confirm before it deletes.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * Groups: list a realm's groups (paged, searched by name prefix across the realm), create one, change its privileges and delete it. Needs
- * `Directory.Manage`, which the core checks on every call.
+ * Groups: list a realm's groups (paged, searched by name prefix across the realm), create one, change
+ * its privileges and delete it. Needs `Directory.Manage`, which the core checks on every call.
  *
  * @module
  */
@@ -37,7 +37,7 @@ async function groupsList(request: FastifyRequest, operator: Operator): Promise<
   const realm = queryParam(request, "realm") ?? realms[0] ?? "default";
   const listing = listingOf(request, realm);
   const result = await operator.scope.run(listGroups, listing.input);
-  const groups = result.groups;
+  const { groups } = result;
   return html`${realmPicker(SECTION, realms, realm, listingSearch(listing))}
 ${
   groups.length === 0

@@ -1,7 +1,8 @@
 /**
- * Users: list a realm's users (paged, searched by name prefix across the realm), create one, edit one, disable or enable it
- * (disabling ends its sessions), reset its password (which ends them too) and delete it, and see its
- * live sessions. Everything here needs `Directory.Manage`, which the core checks on every call.
+ * Users: list a realm's users (paged, searched by name prefix across the realm), create one, edit
+ * one, disable or enable it (disabling ends its sessions), reset its password (which ends them too)
+ * and delete it, and see its live sessions. Everything here needs `Directory.Manage`, which the
+ * core checks on every call.
  *
  * @module
  */
