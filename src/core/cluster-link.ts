@@ -16,6 +16,10 @@
  * - **The row is the truth.** Whenever the listening connection comes back, and every few seconds
  *   regardless, the node re-reads the sessions its push channels watch, so that a lost hint delays an
  *   ending by seconds at most and never loses it.
+ * - **Session notices and pings.** The store announces every change of a session row in its own
+ *   transaction; the link drops each announced session from this node's cache. It also pings itself
+ *   through the store every `pingMs`: a ping sent at t that comes back means every change committed
+ *   before t has been heard, so the cache may trust what it holds as of t (`confirmFresh`).
  *
  * @module
  */
@@ -54,6 +58,8 @@ export interface ClusterHooks {
   forgetDirectory(): void;
   /** Hints may have been missed: forget every cached session. */
   forgetAllSessions(): void;
+  /** Every session change committed before `sentAt` (the engine's clock) has been heard. */
+  confirmFresh(sentAt: number): void;
   /** Tells this node's listeners of an event another node emitted (marked `remote`). */
   relay(event: SessionEvent): void;
   /** The lease is lost: end this node's connection-bound sessions. */
@@ -82,9 +88,12 @@ export interface ClusterLink {
   readonly lease: NodeLease | null;
   /** Called whenever the state changes. */
   onState(listener: (state: NodeState) => void): () => void;
-  /** Hints published to the other nodes and received from them since start. */
-  hintCounts(): { sent: number; received: number };
+  /** Hints published to the other nodes and received from them since start; pings that came back. */
+  hintCounts(): { sent: number; received: number; pingsConfirmed: number };
 }
+
+/** Pings kept waiting for their return; older ones are given up. */
+const MAX_PINGS_OUT = 16;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -96,8 +105,11 @@ export function createClusterLink(options: {
   nodeId: string;
   settings: ClusterSettings;
   hooks: ClusterHooks;
+  /** How often the node pings itself through the store, in ms, or null for never (no session cache). */
+  pingMs?: number | null;
 }): ClusterLink {
   const { cluster, store, clock, nodeId, settings, hooks } = options;
+  const pingMs = options.pingMs ?? null;
   let state: NodeState = "starting";
   let lease: NodeLease | null = null;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -118,6 +130,14 @@ export function createClusterLink(options: {
   const stateListeners = new Set<(state: NodeState) => void>();
   let hintsSent = 0;
   let hintsReceived = 0;
+  let pingTimer: NodeJS.Timeout | undefined;
+  /**
+   * Pings on their way, by number, with when each was sent. Numbers start at random, so that a ping
+   * still queued from an earlier process with this nodeId is not taken for one of this process's.
+   */
+  const pingsOut = new Map<number, number>();
+  let lastPing = Math.floor(Math.random() * 2 ** 40);
+  let pingsConfirmed = 0;
 
   /** Read through a function: the state may have changed while a renewal was awaited. */
   const stopped = () => state === "stopped";
@@ -236,11 +256,46 @@ export function createClusterLink(options: {
     }
   }
 
+  function ping(): void {
+    if (state !== "serving") return;
+    const seq = ++lastPing;
+    pingsOut.set(seq, clock.now());
+    // Pings lost with a connection never come back: keep only the newest few.
+    for (const old of pingsOut.keys()) {
+      if (pingsOut.size <= MAX_PINGS_OUT) break;
+      pingsOut.delete(old);
+    }
+    // A ping that fails is only a confirmation missed: the lease renewal reports the store's trouble.
+    cluster.ping(seq).catch(() => pingsOut.delete(seq));
+  }
+
+  function pingCameBack(seq: number): void {
+    const sentAt = pingsOut.get(seq);
+    if (sentAt === undefined) return;
+    // This ping and every older one are answered (notifications arrive in order).
+    for (const older of pingsOut.keys()) {
+      if (older > seq) break;
+      pingsOut.delete(older);
+    }
+    pingsConfirmed++;
+    hooks.confirmFresh(sentAt);
+  }
+
   function onMessage(message: Parameters<Parameters<ClusterStore["subscribe"]>[0]>[0]): void {
     if (message.kind === "reconnected") {
+      pingsOut.clear();
       hooks.forgetAllSessions();
       hooks.forgetDirectory();
       void reconcile();
+      return;
+    }
+    if (message.kind === "sessions-changed") {
+      // This node's own changes too: they reached its cache already, and dropping them costs one read.
+      for (const key of message.keys) hooks.forgetSession(key, false);
+      return;
+    }
+    if (message.kind === "ping") {
+      if (message.from === nodeId) pingCameBack(message.seq);
       return;
     }
     if (message.from === nodeId) return;
@@ -287,11 +342,13 @@ export function createClusterLink(options: {
       unsubscribe = cluster.subscribe(onMessage);
       heartbeat = setInterval(() => void beat(), settings.heartbeatMs).unref();
       reconcileTimer = setInterval(() => void reconcile(), settings.reconcileMs).unref();
+      if (pingMs !== null) pingTimer = setInterval(ping, pingMs).unref();
       setState("serving");
     },
     async stop() {
       clearInterval(heartbeat);
       clearInterval(reconcileTimer);
+      clearInterval(pingTimer);
       clearTimeout(fenceTimer);
       unsubscribe?.();
       const held = lease;
@@ -331,7 +388,7 @@ export function createClusterLink(options: {
     get lease() {
       return lease;
     },
-    hintCounts: () => ({ sent: hintsSent, received: hintsReceived }),
+    hintCounts: () => ({ sent: hintsSent, received: hintsReceived, pingsConfirmed }),
     onState(listener) {
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);

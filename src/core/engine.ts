@@ -155,7 +155,7 @@ export interface EngineStats {
   /** Push channels watching sessions on this node, by channel (`watchSession`). */
   watchers: Record<string, number>;
   /** Hints to and from the other nodes sharing the store; null when alone. */
-  hints: { sent: number; received: number } | null;
+  hints: { sent: number; received: number; pingsConfirmed: number } | null;
 }
 
 /** Hooks for metrics: the engine tells what it did, and never waits for them. */
@@ -231,6 +231,8 @@ export function createEngine(options: EngineOptions): Engine {
   const cache = createSessionCache({
     maxEntries: limits.sessionCacheEntries,
     stalenessMs: shared ? limits.sessionCacheStalenessMs : null,
+    // Other nodes' activity is not announced: a cached session shows it within two tolerances.
+    confirmedMaxAgeMs: Math.max(limits.sessionCacheStalenessMs, policy.toleranceCapMs),
   });
   const store = withSessionCache(backing, cache, clock);
   const directory = createDirectoryCache(store, clock);
@@ -325,6 +327,8 @@ export function createEngine(options: EngineOptions): Engine {
         clock,
         nodeId,
         settings: { ...DEFAULT_CLUSTER_SETTINGS, ...options.cluster },
+        // Pings confirm the cache four times per staleness bound: no ping, no cache, no need.
+        pingMs: limits.sessionCacheEntries > 0 ? Math.max(50, Math.floor(limits.sessionCacheStalenessMs / 4)) : null,
         hooks: {
           forgetSession(key, ended) {
             cache.drop(key);
@@ -338,6 +342,7 @@ export function createEngine(options: EngineOptions): Engine {
             });
           },
           forgetAllSessions: () => cache.dropAll(),
+          confirmFresh: (sentAt) => cache.confirm(sentAt),
           relay: (event) => events.emit(event),
           fence: async () => {
             await endBound(bindingPrefix("connection", nodeId), "connection-closed");
@@ -450,10 +455,18 @@ export function createEngine(options: EngineOptions): Engine {
   });
 
   /** The caller a stored session makes, judged live now; `record` counts the call as its activity. */
-  async function callerOf(context: CallContext, stored: SessionRecord, record: boolean): Promise<Caller> {
+  async function callerOf(context: CallContext, found: SessionRecord, record: boolean): Promise<Caller> {
     const now = clock.now();
-    const session = activity.merge(stored);
-    const reason = deathReason(session, now);
+    let stored = found;
+    let session = activity.merge(stored);
+    let reason = deathReason(session, now);
+    if (reason === "expired-idle" && shared) {
+      const row = await rowOf(stored.key);
+      if (!row) return anonymous(context);
+      stored = row;
+      session = activity.merge(row);
+      reason = deathReason(session, now);
+    }
     if (reason) {
       await endSession(session.key, reason);
       return anonymous(context);
@@ -505,11 +518,34 @@ export function createEngine(options: EngineOptions): Engine {
     return caller.byServiceTicket && fresh.session ? { ...fresh, byServiceTicket: true } : fresh;
   }
 
+  /**
+   * A session's row, read past the cache (which then holds it), or null when it is gone. With a shared
+   * store, a cached copy that looks idle is checked against it before the session is ended: other
+   * nodes' activity moves the row, and is not announced.
+   */
+  async function rowOf(key: string): Promise<SessionRecord | null> {
+    const token = cache.readToken();
+    const row = await backing.getSessionByKey(key);
+    if (!row) {
+      cache.drop(key);
+      activity.forget(key);
+      return null;
+    }
+    cache.put(row, clock.now(), token);
+    return row;
+  }
+
   /** A stored session as it is now: buffered activity merged, or null (after ending it) once dead. */
-  async function judged(stored: SessionRecord | null): Promise<SessionRecord | null> {
-    if (!stored) return null;
-    const session = activity.merge(stored);
-    const reason = deathReason(session, clock.now());
+  async function judged(found: SessionRecord | null): Promise<SessionRecord | null> {
+    if (!found) return null;
+    let session = activity.merge(found);
+    let reason = deathReason(session, clock.now());
+    if (reason === "expired-idle" && shared) {
+      const row = await rowOf(found.key);
+      if (!row) return null;
+      session = activity.merge(row);
+      reason = deathReason(session, clock.now());
+    }
     if (!reason) return session;
     await endSession(session.key, reason);
     return null;

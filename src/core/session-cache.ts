@@ -7,6 +7,14 @@
  * very next request. Changes made by other nodes sharing the store arrive through `drop` (the store's
  * notifications); until one arrives, an entry is trusted for at most `stalenessMs`.
  *
+ * With a shared store the staleness counts from the later of two moments: when the entry was read,
+ * and the last moment `confirm` vouched for. The cluster link confirms a moment t when its ping sent at
+ * t came back through the store, after every change committed before t was announced (and dropped
+ * here). So a cached session is never more than `stalenessMs` behind its row, yet while pings come back
+ * it needs no read at all, however rarely it is used. An entry is still read again after
+ * `confirmedMaxAgeMs`, so that what it shows of other nodes' activity (which is not announced) does
+ * not lag forever.
+ *
  * Bounded by `maxEntries`, evicting the least recently used: a hit moves an entry to the young end
  * only once it has aged past half the cache, which keeps hits to a map lookup.
  *
@@ -23,6 +31,8 @@ export interface SessionCacheOptions {
    * is changed or dropped (a store no other node writes).
    */
   stalenessMs: number | null;
+  /** With `stalenessMs`, the longest an entry is served however recently it was confirmed. @default 60000 */
+  confirmedMaxAgeMs?: number;
 }
 
 export interface SessionCacheStats {
@@ -49,11 +59,17 @@ export interface SessionCache {
   drop(key: string): void;
   /** Forgets everything (another node's changes may have been missed). */
   dropAll(): void;
+  /**
+   * Every change committed before `at` has been dropped here: entries are as fresh as `at` (only with
+   * a staleness bound; the engine's clock).
+   */
+  confirm(at: number): void;
   /** Activity the engine just wrote: held entries show it too. */
   applyActivity(deltas: readonly ActivityDelta[]): void;
   /**
-   * Keys of entries read more than `olderThanMs` ago, used since `usedSince` and at least twice since
-   * they were read, at most `limit`: the busy sessions to read again before they go stale (a shared
+   * Keys of entries neither read nor confirmed within `olderThanMs`, used since `usedSince` and at
+   * least twice since they were read, at most `limit`: the busy sessions to read again before they go
+   * stale (a shared
    * store), so that their requests keep finding them fresh. A session used once per read gains
    * nothing from a refresh: it is read on its next use instead.
    */
@@ -84,6 +100,9 @@ const MAX_REMEMBERED_DROPS = 10_000;
 export function createSessionCache(options: SessionCacheOptions): SessionCache {
   const max = Math.max(0, Math.floor(options.maxEntries));
   const staleness = options.stalenessMs;
+  const maxAge = options.confirmedMaxAgeMs ?? 60_000;
+  /** The latest moment as of which every held entry is known to match its row. */
+  let confirmedAt = Number.NEGATIVE_INFINITY;
   const byDigest = new Map<string, Entry>();
   const digestOfKey = new Map<string, string>();
   let seq = 0;
@@ -93,8 +112,14 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
   let forgottenBefore = 0;
   const drops = new Map<string, number>();
 
+  /** Whether an entry held since `at` may still be served at `now`. */
+  function current(at: number, now: number): boolean {
+    if (staleness === null) return true;
+    return now - Math.max(at, confirmedAt) <= staleness && now - at <= maxAge;
+  }
+
   function fresh(entry: Entry | undefined, now: number): SessionRecord | undefined {
-    if (!entry || (staleness !== null && now - entry.at > staleness)) {
+    if (!entry || !current(entry.at, now)) {
       misses++;
       return undefined;
     }
@@ -175,6 +200,10 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
       forgottenBefore = ++dropSeq;
     },
 
+    confirm(at) {
+      if (at > confirmedAt) confirmedAt = at;
+    },
+
     applyActivity(deltas) {
       for (const delta of deltas) {
         const digest = digestOfKey.get(delta.key);
@@ -196,7 +225,9 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
       const due: string[] = [];
       for (const entry of byDigest.values()) {
         if (due.length >= limit) break;
-        if (now - entry.at > olderThanMs && entry.usedAt >= usedSince && entry.uses >= 2) due.push(entry.record.key);
+        // Confirmed entries are not due: confirmation keeps them fresh without a read.
+        const age = now - Math.max(entry.at, confirmedAt);
+        if (age > olderThanMs && entry.usedAt >= usedSince && entry.uses >= 2) due.push(entry.record.key);
       }
       return due;
     },

@@ -118,4 +118,42 @@ describe("session cache", () => {
     later.refreshed(["key-1"], [session(1)], 600, later.readToken());
     assert.deepEqual(later.dueForRefresh(1_200, 500, 200, 10), [], "its last use (100) is before 200");
   });
+
+  it("serves an entry past stalenessMs while confirmations keep up, for confirmedMaxAgeMs at most", () => {
+    const cache = createSessionCache({ maxEntries: 10, stalenessMs: 1_000, confirmedMaxAgeMs: 60_000 });
+    cache.update(session(1), 0);
+    // Every change committed before 5,000 has been heard (and would have dropped it): fresh as of 5,000.
+    cache.confirm(5_000);
+    assert.ok(cache.byKey("key-1", 6_000));
+    assert.equal(cache.byKey("key-1", 6_001), undefined, "a confirmation that stopped vouches for 1 s only");
+    // Confirmations never move back.
+    cache.confirm(59_500);
+    cache.confirm(30_000);
+    assert.ok(cache.byKey("key-1", 60_000));
+    // Read again once it is older than the max age, however fresh the confirmation.
+    cache.confirm(60_500);
+    assert.equal(cache.byKey("key-1", 60_001), undefined);
+    // A dropped entry stays dropped: a confirmation vouches only for what is held.
+    cache.update(session(2), 61_000);
+    cache.drop("key-2");
+    cache.confirm(62_000);
+    assert.equal(cache.byKey("key-2", 62_000), undefined);
+  });
+
+  it("does not name confirmed entries due for a refresh: the confirmation keeps them fresh", () => {
+    const cache = createSessionCache({ maxEntries: 10, stalenessMs: 1_000 });
+    cache.update(session(1), 0);
+    cache.byKey("key-1", 400);
+    cache.byKey("key-1", 500);
+    assert.deepEqual(cache.dueForRefresh(800, 750, 0, 10), ["key-1"]);
+    cache.confirm(700);
+    assert.deepEqual(cache.dueForRefresh(800, 750, 0, 10), []);
+  });
+
+  it("ignores confirmations without a staleness bound (a store no other node writes)", () => {
+    const cache = createSessionCache({ maxEntries: 10, stalenessMs: null, confirmedMaxAgeMs: 10 });
+    cache.update(session(1), 0);
+    cache.confirm(5);
+    assert.ok(cache.byKey("key-1", 1_000_000), "held until changed or dropped");
+  });
 });

@@ -263,6 +263,46 @@ describe("postgres store", { skip: pg.skip }, () => {
     });
   });
 
+  describe("session notices", () => {
+    it("an operator's own SQL that changes or deletes a session row is announced too, and a rolled-back one is not", async () => {
+      await pg.emptyTables(url);
+      const store = await openStore("node-a");
+      try {
+        const heard: ClusterMessage[] = [];
+        store.cluster?.subscribe((message) => heard.push(message));
+        let seq = 0;
+        /** Pings until one comes back: every notice committed before it has been heard. */
+        const pingedBack = async () => {
+          const mine = ++seq;
+          await until(`ping ${mine}`, async () => {
+            await store.cluster?.ping(mine);
+            await sleep(20);
+            return heard.some((m) => m.kind === "ping" && m.seq === mine);
+          });
+        };
+        const announced = () => heard.flatMap((m) => (m.kind === "sessions-changed" ? m.keys : []));
+        for (let n = 1; n <= 3; n++) await store.insertSession(session(n));
+        await pingedBack();
+        await pg.withSql(url, async (sql) => {
+          await sql`UPDATE sessions SET locale = 'sv' WHERE key = ${session(1).key}`;
+          await sql`DELETE FROM sessions WHERE key = ${session(2).key}`;
+          // Activity alone, and a change that is rolled back, announce nothing.
+          await sql`UPDATE sessions SET last_active_at = last_active_at + 1, call_count = call_count + 1`;
+          await sql
+            .begin(async (tx) => {
+              await tx`DELETE FROM sessions WHERE key = ${session(3).key}`;
+              throw new Error("rolled back");
+            })
+            .catch(() => {});
+        });
+        await pingedBack();
+        assert.deepEqual(announced(), [session(1).key, session(2).key]);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe("fencing by epoch", () => {
     it("a process whose node id was taken over by a newer process cannot bind sessions to it", async () => {
       await pg.emptyTables(url);

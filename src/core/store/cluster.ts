@@ -6,6 +6,12 @@
  * The row is the truth; hints only say "look again". Every node reads and writes the same rows, and a
  * hint that is lost delays what it announces by the engine's periodic re-check, never loses it.
  *
+ * Beside the hints, which nodes send after a change, the store itself announces every change or
+ * deletion of a session row in the transaction that makes it (`sessions-changed`), and passes on a
+ * node's `ping` in order with those announcements. A node that hears its own ping sent at time t
+ * has heard of every session change committed before t: that is what lets it trust its cached
+ * sessions beyond the staleness bound without reading each of them again (`session-cache.ts`).
+ *
  * Lease times are the store's own clock (`clockNow`), so that nodes whose clocks disagree a little
  * still agree on whose lease has run out.
  *
@@ -33,6 +39,13 @@ export type StoreHint =
 /** What a node's subscription receives. */
 export type ClusterMessage =
   | { kind: "hint"; hint: StoreHint; from: string }
+  /**
+   * Session rows were changed or deleted, announced by the store in the same transaction: delivered
+   * only once committed, and never lost while the listening connection stays up.
+   */
+  | { kind: "sessions-changed"; keys: string[] }
+  /** A node's `ping`, delivered after every announcement committed before it was sent. */
+  | { kind: "ping"; from: string; seq: number }
   /** The listening connection was lost and is back: hints may have been missed meanwhile. */
   | { kind: "reconnected" };
 
@@ -69,6 +82,13 @@ export interface ClusterStore {
    * out when the hint would be too large to send.
    */
   publish(hint: StoreHint): Promise<void>;
+
+  /**
+   * Sends a ping numbered `seq` from this node to every subscriber, this node's own included. It is
+   * delivered after every `sessions-changed` committed before it was sent, so a node that hears its
+   * own ping knows it has heard of all of them.
+   */
+  ping(seq: number): Promise<void>;
 
   /** This node's id in `from` of its own hints. */
   readonly nodeId: string;

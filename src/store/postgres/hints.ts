@@ -13,7 +13,13 @@
  *   fails (the database is down), the client keeps trying, and its eventual success is reported as
  *   `reconnected` too: hints sent since the subscription began were missed.
  *
- * A payload that is not a hint (someone else's NOTIFY on the channel) is ignored. A subscriber that
+ * - **Session notices** share the channel as plain text, not JSON, so that nodes of an older version
+ *   ignore them: `s <key> <key>...` is sent by a trigger on every change or deletion of a session row,
+ *   in the changing transaction (`schema.ts`, version 8), and `p <node> <seq>` is a node's ping. PostgreSQL
+ *   delivers a channel's notifications to a listener in the order their transactions committed, so a
+ *   ping is heard after every notice committed before it was sent.
+ *
+ * A payload that is none of these (someone else's NOTIFY on the channel) is ignored. A subscriber that
  * throws is reported to `onListenerError` and does not stop the others, nor the listening connection.
  *
  * @module
@@ -29,7 +35,13 @@ export const HINT_CHANNEL = "sessiond";
 /** The largest payload PostgreSQL accepts (in its default build) is one byte less than 8000. */
 const MAX_PAYLOAD_BYTES = 7999;
 
-export type HintsPart = Pick<ClusterStore, "publish" | "subscribe"> & {
+/** Starts the text of a notice of changed session rows: the keys follow, separated by spaces. */
+const SESSIONS_CHANGED_PREFIX = "s ";
+
+/** Starts the text of a ping: the node's id and the ping's number follow. */
+const PING_PREFIX = "p ";
+
+export type HintsPart = Pick<ClusterStore, "publish" | "subscribe" | "ping"> & {
   /** Stops delivering to subscribers: the store is closing. */
   stop(): void;
 };
@@ -54,7 +66,7 @@ export function createHintsPart(context: StoreContext, onListenerError: (error: 
   };
 
   const onNotify = (payload: string) => {
-    const message = decodeHint(payload);
+    const message = decodeMessage(payload);
     if (message) deliver(message);
   };
 
@@ -76,6 +88,11 @@ export function createHintsPart(context: StoreContext, onListenerError: (error: 
     publish: (hint) =>
       context.run(async (q) => {
         await q`SELECT pg_notify(${HINT_CHANNEL}, ${encodeHint(nodeId, hint)})`;
+      }),
+
+    ping: (seq) =>
+      context.run(async (q) => {
+        await q`SELECT pg_notify(${HINT_CHANNEL}, ${`${PING_PREFIX}${nodeId} ${seq}`})`;
       }),
 
     subscribe: (listener) => {
@@ -104,8 +121,28 @@ export function encodeHint(from: string, hint: StoreHint): string {
   throw new SessionError("INVALID_ARGUMENT", "postgres store: a hint too large to send");
 }
 
-/** The message a NOTIFY payload carries, or null when it is not a hint. */
-export function decodeHint(payload: string): ClusterMessage | null {
+/** The message a NOTIFY payload carries, or null when it is none of sessiond's. */
+export function decodeMessage(payload: string): ClusterMessage | null {
+  if (payload.startsWith(SESSIONS_CHANGED_PREFIX)) {
+    const keys = payload
+      .slice(SESSIONS_CHANGED_PREFIX.length)
+      .split(" ")
+      .filter((key) => key !== "");
+    return keys.length > 0 ? { kind: "sessions-changed", keys } : null;
+  }
+  if (payload.startsWith(PING_PREFIX)) {
+    // The number is last: whatever comes before it is the node's id.
+    const rest = payload.slice(PING_PREFIX.length);
+    const space = rest.lastIndexOf(" ");
+    const from = rest.slice(0, space);
+    const seq = Number(rest.slice(space + 1));
+    return space > 0 && Number.isSafeInteger(seq) ? { kind: "ping", from, seq } : null;
+  }
+  return decodeHint(payload);
+}
+
+/** The hint a JSON payload carries, or null when it is not a hint. */
+function decodeHint(payload: string): ClusterMessage | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(payload);

@@ -117,6 +117,7 @@ function assemble(options: PostgresStoreOptions): { store: Store; ready: () => P
       nodeId: options.nodeId,
       ...createLeasesPart(context),
       publish: hints.publish,
+      ping: hints.ping,
       subscribe: hints.subscribe,
     },
     close: () => {

@@ -35,6 +35,12 @@
  *   collation, so no lookup changes.
  * - **Audit by (type, at) and by (session_key, id)** (version 7), as in SQLite's version 9: the
  *   dashboard's counts of logins since a time, and one session's trail.
+ * - **Every change of a session row announced by a trigger** (version 8): after a row is deleted, or
+ *   updated in anything but its activity (`last_active_at`, `call_count`, `user_active_at`, and
+ *   `deadline_at`, which follows them), `pg_notify('sessiond', 's ' || key)` in the same transaction
+ *   (`hints.ts`). A trigger rather than the driver's statements, so that no write path can forget it,
+ *   an operator's hand-written SQL included: nodes trust their cached sessions on these notices
+ *   (`session-cache.ts`). The channel and prefix are `HINT_CHANNEL` and `SESSIONS_CHANGED_PREFIX`.
  * - **jsonb and text[]** where SQLite keeps JSON text: the client info, settings, and lists of locales,
  *   groups and privileges, so that an operator can query them.
  *
@@ -42,7 +48,7 @@
  */
 
 /** The schema version this code reads and writes. */
-export const POSTGRES_SCHEMA_VERSION = 7;
+export const POSTGRES_SCHEMA_VERSION = 8;
 
 /** `POSTGRES_MIGRATIONS[i]` upgrades a database at version i to i + 1. Each runs in one transaction. */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
@@ -224,5 +230,22 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE groups ALTER COLUMN name TYPE text COLLATE "C";
   CREATE INDEX audit_type_at ON audit (type, at);
   CREATE INDEX audit_session ON audit (session_key, id) WHERE session_key IS NOT NULL;
+  `,
+  // 7 → 8: every deletion of a session row, and every update of it beyond its activity, announced on
+  // the hint channel in the same transaction (see the module comment).
+  `
+  CREATE FUNCTION sessiond_announce_session() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('sessiond', 's ' || OLD.key);
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER sessions_deleted_announce AFTER DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION sessiond_announce_session();
+  CREATE TRIGGER sessions_changed_announce AFTER UPDATE ON sessions
+    FOR EACH ROW
+    WHEN ((to_jsonb(OLD) - '{last_active_at,call_count,user_active_at,deadline_at}'::text[])
+      IS DISTINCT FROM (to_jsonb(NEW) - '{last_active_at,call_count,user_active_at,deadline_at}'::text[]))
+    EXECUTE FUNCTION sessiond_announce_session();
   `,
 ];

@@ -375,5 +375,113 @@ export function clusterStoreContract(name: string, harness: ClusterHarness, opti
         assert.deepEqual(hintsOf(atA.heard), [{ kind: "hint", from: "node-b", hint: hint(7) }]);
       });
     });
+
+    describe("session notices and pings", () => {
+      /** The keys announced in what a subscription heard, in order. */
+      const announced = (heard: readonly ClusterMessage[]) =>
+        heard.flatMap((m) => (m.kind === "sessions-changed" ? m.keys : []));
+      const key = (n: number) => session(n).key;
+
+      /**
+       * Pings from `cluster` until `listener` hears one back: everything committed before that ping has
+       * been heard by then. (Pinged again while unheard: a new subscription listens a little later.)
+       */
+      async function pingedBack(cluster: ClusterStore, listener: { heard: ClusterMessage[] }, seq: number) {
+        const heardPing = () => listener.heard.some((m) => m.kind === "ping" && m.seq === seq);
+        await until(`ping ${seq} came back`, async () => {
+          await cluster.ping(seq);
+          await sleep(20);
+          return heardPing();
+        });
+      }
+
+      /** `pingedBack`, then forgets what was heard: what follows is what the test does next. */
+      async function settled(cluster: ClusterStore, listener: { heard: ClusterMessage[] }, seq: number) {
+        await pingedBack(cluster, listener, seq);
+        listener.heard.length = 0;
+      }
+
+      it("a ping reaches every subscriber with its node and number, after every notice committed before it", async () => {
+        const a = await make("node-a");
+        const b = await join("node-b");
+        const atA = listenTo(a.cluster);
+        const atB = listenTo(b.cluster);
+        await settled(a.cluster, atA, 1);
+        await settled(a.cluster, atB, 2);
+        await a.store.insertSession(session(1));
+        await a.store.updateSession(key(1), { locale: "de_DE" });
+        await a.cluster.ping(3);
+        const expected: ClusterMessage[] = [
+          { kind: "sessions-changed", keys: [key(1)] },
+          { kind: "ping", from: "node-a", seq: 3 },
+        ];
+        // Late repeats of the pings that waited for the subscriptions may still arrive: not what is checked.
+        const checked = (heard: readonly ClusterMessage[]) =>
+          heard.filter((m) => m.kind === "sessions-changed" || (m.kind === "ping" && m.seq === 3));
+        await until("both heard the ping", () => checked(atA.heard).length >= 2 && checked(atB.heard).length >= 2);
+        assert.deepEqual(checked(atA.heard), expected);
+        assert.deepEqual(checked(atB.heard), expected);
+      });
+
+      it("every change or deletion of a session row is announced with its key, once committed", async () => {
+        const a = await make("node-a");
+        const b = await join("node-b");
+        const atB = listenTo(b.cluster);
+        await settled(a.cluster, atB, 1);
+        await a.cluster.registerNode("dead", LONG_TTL);
+        const dead = await a.cluster.registerNode("gone", LONG_TTL);
+        assert.ok(dead);
+        const bound = (node: string, connection: string): Binding => ({ kind: "connection", node, connection });
+        for (let n = 1; n <= 8; n++) {
+          const binding = n === 6 ? bound("dead", "c1") : n === 7 ? bound("gone", "c1") : null;
+          await a.store.insertSession(session(n, { userName: n === 4 || n === 8 ? "capped" : `user${n}`, binding }));
+        }
+        await a.store.applyActivity([{ key: key(1), lastActiveAt: 9_000, calls: 2, userActiveAt: 9_000 }]);
+        await settled(a.cluster, atB, 2);
+        assert.deepEqual(announced(atB.heard), [], "neither an insert nor activity is announced");
+
+        await a.store.updateSession(key(1), { locale: "de_DE" });
+        await a.store.updateSession(key(99), { locale: "de_DE" });
+        await a.store.takeSession(key(2));
+        await a.store.takeSession(key(99));
+        const login = await a.store.updateSessionCapped(
+          key(3),
+          { userName: "capped", loginAt: 3_000 },
+          {
+            max: 2,
+            policy: "evict-oldest",
+          },
+        );
+        assert.deepEqual(numbers(login.evicted), [4]);
+        assert.deepEqual(numbers(await a.store.takeSessionsByBinding("connection:dead/")), [6]);
+        await a.cluster.releaseNode("gone", dead.epoch);
+        assert.deepEqual(numbers(await a.cluster.takeSessionsOfDeadNodes(100)), [7]);
+        await a.store.insertSession(session(9, { expiresAt: 2_500 }));
+        assert.deepEqual(numbers(await a.store.takeExpiredSessions(3_000, 100)), [9]);
+        await pingedBack(a.cluster, atB, 3);
+        // Changes that matched no row (99) announce nothing; the capped login announces its session and
+        // the one it evicted.
+        assert.deepEqual(
+          [...announced(atB.heard)].sort(),
+          [key(1), key(2), key(3), key(4), key(6), key(7), key(9)].sort(),
+        );
+      });
+
+      it("a change of many rows announces every key, once", async () => {
+        const a = await make("node-a");
+        const atA = listenTo(a.cluster);
+        await settled(a.cluster, atA, 1);
+        const many = 450;
+        await a.cluster.registerNode("bulk", LONG_TTL);
+        for (let n = 1; n <= many; n++) {
+          await a.store.insertSession(session(n, { binding: { kind: "server", node: "bulk" } }));
+        }
+        assert.equal((await a.store.takeSessionsByBinding("server:bulk/")).length, many);
+        await pingedBack(a.cluster, atA, 2);
+        const keys = announced(atA.heard);
+        assert.equal(keys.length, many);
+        assert.equal(new Set(keys).size, many);
+      });
+    });
   });
 }
