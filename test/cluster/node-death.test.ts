@@ -3,7 +3,8 @@
  * connections must end (their connections are gone), exactly once, on one of the nodes still alive,
  * once its lease has run out and not before; sessions bound to nothing live on. Then the dead node's
  * nodeId: a restart with it starts cleanly once the old lease ran out, and a second process with the
- * id of a live node is refused, touching nothing of that node's sessions.
+ * id of a live node is refused, touching nothing of that node's sessions; and a restart with it while
+ * the dead node's lease is still live waits for that lease to run out, saying why, then starts.
  *
  * Real processes and a real PostgreSQL, with a short lease (5 s, heartbeat 1 s: a node fences itself 4 s
  * after its last renewal, which a loaded machine running the whole suite does not reach) so that the test is
@@ -30,6 +31,7 @@ const LEASE_TTL_MS = 5000;
 const HEARTBEAT_MS = 1000;
 const SWEEP_MS = 1000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Lease columns are bigint, which the client answers as text ("10" < "9"): the queries cast them to numbers.
 
 async function agentLogin(node: ClusterNode, user: ClusterUser): Promise<AgentClient> {
   assert.ok(node.agentUrl, `node ${node.nodeId} has the Agent front door on`);
@@ -131,14 +133,14 @@ test("a node killed with -9: its bound sessions are reaped once, elsewhere; its 
   let restarted: ClusterNode | undefined;
   await t.test("A restarted with the same nodeId starts cleanly once its old lease ran out", async (t) => {
     const [old] = await cluster.sql<{ epoch: number; live: boolean }[]>`
-      SELECT epoch, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
+      SELECT epoch::int AS epoch, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
     assert.equal(old?.live, false, "the killed node's lease has run out");
     const startedAt = performance.now();
     restarted = await cluster.start("a", { agent: true });
     t.diagnostic(`measured: restart of A: ready in ${Math.round(performance.now() - startedAt)} ms`);
     assert.doesNotMatch(restarted.output(), /Another live node holds this nodeId/, "it did not have to wait");
     const [now] = await cluster.sql<{ epoch: number; live: boolean }[]>`
-      SELECT epoch, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
+      SELECT epoch::int AS epoch, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
     assert.equal(now?.live, true);
     assert.ok((now?.epoch ?? 0) > (old?.epoch ?? 0), "a new epoch");
     const client = await agentLogin(restarted, "carol");
@@ -150,7 +152,9 @@ test("a node killed with -9: its bound sessions are reaped once, elsewhere; its 
   await t.test("a second process with a live node's nodeId exits non-zero with a clear error", async (t) => {
     assert.ok(restarted, "A was restarted");
     const keysBefore = await agentKeys(b, admin.secret);
-    const [leaseBefore] = await cluster.sql<{ epoch: number }[]>`SELECT epoch FROM nodes WHERE node_id = 'a'`;
+    const [leaseBefore] = await cluster.sql<
+      { epoch: number }[]
+    >`SELECT epoch::int AS epoch FROM nodes WHERE node_id = 'a'`;
 
     const startedAt = performance.now();
     const impostor = cluster.launch("a", { agent: true });
@@ -165,11 +169,61 @@ test("a node killed with -9: its bound sessions are reaped once, elsewhere; its 
 
     // The live A lost nothing: same lease, same sessions, its Agent connection still logged in.
     const [leaseAfter] = await cluster.sql<{ epoch: number; live: boolean }[]>`
-      SELECT epoch, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
+      SELECT epoch::int AS epoch, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
     assert.equal(leaseAfter?.epoch, leaseBefore?.epoch);
     assert.equal(leaseAfter?.live, true);
     assert.deepEqual(await agentKeys(b, admin.secret), keysBefore);
     const last = clients[clients.length - 1];
     assert.equal((await last?.call("sessionm", "get", [textParam("key", "x")]))?.error, undefined);
   });
+
+  await t.test(
+    "A killed and restarted at once waits for its own still-live lease, saying why, then starts and serves",
+    async (t) => {
+      assert.ok(restarted, "A was restarted");
+      const boundBefore = await cluster.sql<{ key: string }[]>`SELECT key FROM sessions WHERE binding_node = 'a'`;
+      assert.ok(boundBefore.length > 0, "A holds an Agent permanent session");
+
+      await restarted.kill9();
+      // Read after the kill: a renewal still in flight can only move the lease later, never earlier.
+      const [old] = await cluster.sql<{ epoch: number; expires_at: number; live: boolean }[]>`
+        SELECT epoch::int AS epoch, expires_at::float8 AS expires_at, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
+      assert.equal(old?.live, true, "the dead A's lease is still live: the restart has to wait for it");
+
+      const startedAt = performance.now();
+      const again = cluster.launch("a", { agent: true });
+      const node = await again.ready;
+      t.diagnostic(
+        `measured: kill -9 and immediate restart of A: ready in ${Math.round(performance.now() - startedAt)} ms ` +
+          `(bound: one lease TTL, ${LEASE_TTL_MS} ms, plus start-up)`,
+      );
+      const output = node.output();
+      const waiting = output.indexOf(
+        "Another live node holds this nodeId; waiting for its lease to run out (it may have died)",
+      );
+      assert.ok(waiting >= 0, `it says why it waits:\n${output}`);
+      assert.ok(waiting < output.indexOf("listening on"), "it says so before it listens");
+
+      // It took the lease only once the old one had run out: the store grants a lease TTL from the
+      // moment it is taken, and renewals only move it later.
+      const [now] = await cluster.sql<{ epoch: number; expires_at: number; live: boolean }[]>`
+        SELECT epoch::int AS epoch, expires_at::float8 AS expires_at, expires_at > sessiond_now_ms() AS live FROM nodes WHERE node_id = 'a'`;
+      assert.equal(now?.live, true);
+      assert.ok((now?.epoch ?? 0) > (old?.epoch ?? 0), "a new epoch");
+      assert.ok(
+        (now?.expires_at ?? 0) - LEASE_TTL_MS >= (old?.expires_at ?? 0),
+        `the new lease (until ${now?.expires_at}) was taken after the old one ran out (${old?.expires_at})`,
+      );
+
+      // The dead process's connection-bound sessions are gone, and the new A serves.
+      const keys = boundBefore.map((row) => row.key);
+      const [left] = await cluster.sql<{ count: number }[]>`
+        SELECT count(*)::int AS count FROM sessions WHERE key IN ${cluster.sql(keys)}`;
+      assert.equal(left?.count, 0, "the old connections' permanent sessions ended");
+      assert.equal((await node.api("GET", "/healthz")).status, 200);
+      const client = await agentLogin(node, "carol");
+      clients.push(client);
+      assert.equal((await client.call("sessionm", "get", [textParam("key", "x")])).error, undefined);
+    },
+  );
 });

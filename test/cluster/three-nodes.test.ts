@@ -8,10 +8,18 @@
  * One set of nodes serves both scenarios (starting nodes is what costs time here). Bounds the spec
  * sets ("within 1 s") are measured and printed; the assertions only fail past a generous guard, so
  * that a busy machine does not make them flaky.
+ *
+ * A guard alone would not show that a change came through the hint: a node also re-reads the sessions
+ * its push channels watch every `reconcileMs`, and trusts a cached session only for
+ * `sessionCacheStalenessMs`, both a few seconds by default, well inside the guard. So A, B and C run
+ * with both set to an hour: anything they learn within the guard, they learned from a hint. The
+ * fallbacks themselves are checked on a fourth node, D, which keeps the defaults.
  */
 
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
+import { DEFAULT_CLUSTER_SETTINGS } from "../../src/core/cluster-link.ts";
+import { DEFAULT_SESSION_LIMITS } from "../../src/core/config.ts";
 import {
   type AgentClient,
   base64Param,
@@ -36,6 +44,11 @@ const skip = await postgresSkip();
 const BOUND_MS = 1000;
 /** How long a test waits before it calls a propagation lost: far past the bound, to survive a busy machine. */
 const GUARD_MS = 8000;
+/**
+ * Far longer than any guard: a node with these settings neither re-checks its watched sessions nor
+ * reads a cached one again while a test waits, so only a hint can tell it of a change in time.
+ */
+const HINTS_ONLY_MS = 3_600_000;
 
 /** One diagnostic line per measurement, in the test's report. */
 function measured(t: TestContext, what: string, ms: number): void {
@@ -66,7 +79,10 @@ async function agentLogin(node: ClusterNode, user: "carol" | "bob"): Promise<Age
 }
 
 test("three nodes on one database", { skip, timeout: 120_000 }, async (t) => {
-  const cluster = await startCluster(t);
+  const cluster = await startCluster(t, {
+    cluster: { reconcileMs: HINTS_ONLY_MS },
+    sessions: { sessionCacheStalenessMs: HINTS_ONLY_MS },
+  });
   const started = performance.now();
   // Started together, as an operator's deployment would start them: provisioning the same realms and
   // users from three processes at once must not trip over itself.
@@ -210,30 +226,39 @@ test("three nodes on one database", { skip, timeout: 120_000 }, async (t) => {
   });
 
   await t.test(
-    "without any hint (the row deleted by hand), C refuses within the staleness bound and A's stream ends at its next re-check",
+    "without any hint (the row deleted by hand), D refuses on the store's own notice and D's stream ends at its next re-check",
     async (t) => {
+      // A, B and C wait an hour for both: D keeps the defaults, which are what this checks.
+      const d = await cluster.start("d", {
+        cluster: { reconcileMs: DEFAULT_CLUSTER_SETTINGS.reconcileMs },
+        sessions: { sessionCacheStalenessMs: DEFAULT_SESSION_LIMITS.sessionCacheStalenessMs },
+      });
       const alice = await apiLogin(a, "alice");
-      const events = await openEvents(a, alice.secret);
+      const events = await openEvents(d, alice.secret);
       t.after(() => events.cancel());
       assert.equal((await events.next()).event, "ready");
-      // C reads the session now, so that it is in C's cache when the row goes.
-      assert.equal(await vsphereCurrentKey(c, alice.secret), alice.key);
+      // D reads the session now, so that it is in D's cache when the row goes.
+      assert.equal(await vsphereCurrentKey(d, alice.secret), alice.key);
 
+      // By hand: no node publishes a hint, but the sessions table's trigger announces the deletion, which
+      // drops it from D's cache (push channels wait for a hint or their re-check).
       const deleted = await cluster.sql`DELETE FROM sessions WHERE key = ${alice.key}`;
       assert.equal(deleted.count, 1);
       const deletedAt = performance.now();
-      const [onC, onSse] = await Promise.all([
+      const [onD, onSse] = await Promise.all([
         eventually(
-          "C refuses the session",
-          async () => ((await vsphereCurrentKey(c, alice.secret)) === null ? true : undefined),
+          "D refuses the session",
+          async () => ((await vsphereCurrentKey(d, alice.secret)) === null ? true : undefined),
           { timeoutMs: GUARD_MS, intervalMs: 10 },
         ),
-        // The re-check runs every reconcileMs (5 s by default): the guard allows for one and a busy machine.
-        events.next(5000 + GUARD_MS).then((event) => ({ event, ms: event.at - deletedAt })),
+        // The re-check runs every reconcileMs: the guard allows for one and a busy machine.
+        events
+          .next(DEFAULT_CLUSTER_SETTINGS.reconcileMs + GUARD_MS)
+          .then((event) => ({ event, ms: event.at - deletedAt })),
       ]);
-      measured(t, "row deleted without a hint -> C refuses (cache staleness)", onC.ms);
+      measured(t, "row deleted without a hint -> D refuses (the store's notice)", onD.ms);
       t.diagnostic(
-        `measured: row deleted without a hint -> SSE session-ended on A (re-check): ${Math.round(onSse.ms)} ms`,
+        `measured: row deleted without a hint -> SSE session-ended on D (re-check): ${Math.round(onSse.ms)} ms`,
       );
       assert.equal(onSse.event.event, "session-ended");
     },
@@ -294,4 +319,47 @@ test("three nodes on one database", { skip, timeout: 120_000 }, async (t) => {
       assert.ok(update.ms < GUARD_MS);
     },
   );
+
+  await t.test("a login on B shows up in a vSphere WaitForUpdatesEx on A's sessionList", async (t) => {
+    // sessionList is everyone's sessions: the watcher needs the administrator's privileges.
+    const watcher = soapClient(a.url, "pyvmomi");
+    const login = await watcher.call(
+      method("Login", SM, `<userName>admin</userName><password>${CLUSTER_PASSWORDS.admin}</password>`),
+    );
+    assert.equal(login.status, 200, login.body);
+    const filter = await watcher.call(
+      method(
+        "CreateFilter",
+        PC,
+        '<spec><propSet><type>SessionManager</type><pathSet>sessionList</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>',
+      ),
+    );
+    assert.equal(filter.status, 200, filter.body);
+    const initial = await watcher.call(
+      method("WaitForUpdatesEx", PC, "<version></version><options><maxWaitSeconds>0</maxWaitSeconds></options>"),
+    );
+    const version = /<version>([^<]*)<\/version>/.exec(initial.body)?.[1];
+    assert.ok(version !== undefined, initial.body);
+
+    // Sent before the login, as the service-message wait above: the login costs B an argon2id hash,
+    // far longer than A takes to read the list once and park the wait, so the new session can only
+    // reach the wait by waking it (a hint), not by its first read. A wait that runs out reads the list
+    // once more and would carry the session too: its limit is far past the guard, so that an answer
+    // within the guard was a wake.
+    const waiting = watcher.call(
+      method(
+        "WaitForUpdatesEx",
+        PC,
+        `<version>${version}</version><options><maxWaitSeconds>30</maxWaitSeconds></options>`,
+      ),
+    );
+    const bob = await apiLogin(b, "bob");
+    const loggedInAt = performance.now();
+    const update = await waiting;
+    const ms = performance.now() - loggedInAt;
+    measured(t, "login on B -> WaitForUpdatesEx on A's sessionList returns", ms);
+    assert.equal(update.status, 200, update.body);
+    assert.ok(update.body.includes(bob.key), `the update lists the session made on B: ${update.body}`);
+    assert.ok(ms < GUARD_MS, "the wait was woken, not run out");
+  });
 });

@@ -147,6 +147,10 @@ export interface NodeOptions {
   agent?: boolean;
   /** How long to wait for the ready lines, in ms. @default 30000 */
   readyTimeoutMs?: number;
+  /** `cluster` settings for this node only, over the cluster's (a node that re-checks more often, say). */
+  cluster?: Record<string, number>;
+  /** `sessions` settings for this node only, over the cluster's. */
+  sessions?: Record<string, unknown>;
 }
 
 /** A `sessiond serve` process that may not be ready (or may never be). */
@@ -245,8 +249,10 @@ export async function startCluster(t: TestContext, options: ClusterOptions = {})
       http: { host: "127.0.0.1", port: 0 },
       log: { level: options.logLevel ?? "info" },
       realms: CLUSTER_REALMS,
-      ...(options.cluster ? { cluster: options.cluster } : {}),
-      ...(options.sessions ? { sessions: options.sessions } : {}),
+      ...(options.cluster || nodeOptions.cluster ? { cluster: { ...options.cluster, ...nodeOptions.cluster } } : {}),
+      ...(options.sessions || nodeOptions.sessions
+        ? { sessions: { ...options.sessions, ...nodeOptions.sessions } }
+        : {}),
       ...(agent ? { agent: { port: 0, tlsPort: null, hostId: CLUSTER_AGENT_HOST_ID } } : {}),
       ...(options.astrogrid ? { astrogrid: { discoveryFile: join(dataDir, "astrogrid-desktop") } } : {}),
     };
