@@ -1,11 +1,13 @@
 /**
  * The benchmark suite: `npm run bench -- [scenario ...] [--quick] [--duration S] [--connections N] ...`
  *
- * Scenarios (one file each): `whoami` (bench/whoami.ts), `whoami1m` (bench/whoami1m.ts), `memory`
- * (bench/memory.ts), `logins` (bench/logins.ts), `latency` (bench/latency.ts), `vsphere`
- * (bench/vsphere.ts), `agent` (bench/agent.ts), `httpkom` (bench/httpkom.ts), `astrogrid`
- * (bench/astrogrid.ts), `whoami-pg` (bench/whoami-pg.ts) and `logins-pg` (bench/logins.ts) on
- * PostgreSQL; all of them unless some are named. Every figure is
+ * Scenarios (one file each): `calibration` (bench/calibration.ts: the raw baseline against itself
+ * with a fixed synthetic load per request, the yardstick of every ratio), `whoami` (bench/whoami.ts),
+ * `whoami1m` (bench/whoami1m.ts), `memory` (bench/memory.ts), `logins` (bench/logins.ts), `latency`
+ * (bench/latency.ts), `vsphere` (bench/vsphere.ts), `agent` (bench/agent.ts), `httpkom`
+ * (bench/httpkom.ts), `astrogrid` (bench/astrogrid.ts), `whoami-metrics` (bench/whoami-metrics.ts),
+ * `whoami-pg` (bench/whoami-pg.ts) and `logins-pg` (bench/logins.ts) on PostgreSQL; all of them
+ * unless some are named. Every figure is
  * compared with a baseline measured in the same run on the same machine; servers and baselines run in
  * child processes of their own and the load generator (wrk) in yet another. Each scenario prints its
  * result lines; the whole summary is printed as JSON at the end and written to `.bench/latest.json`.
@@ -19,6 +21,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { runAgent } from "./agent.ts";
 import { runAstrogrid } from "./astrogrid.ts";
+import { runCalibration } from "./calibration.ts";
 import { runHttpkom } from "./httpkom.ts";
 import { runLatency } from "./latency.ts";
 import { parseOptions, type SCENARIOS } from "./lib/options.ts";
@@ -36,6 +39,7 @@ const RUN_DEADLINE_MS = 60 * 60_000;
 
 const options = parseOptions(process.argv.slice(2));
 const scenarios: Record<(typeof SCENARIOS)[number], (o: typeof options) => Promise<unknown>> = {
+  calibration: runCalibration,
   whoami: runWhoami,
   whoami1m: runWhoami1m,
   memory: runMemory,

@@ -9,13 +9,23 @@
  * 3. measures the three with wrk in interleaved rounds, each a warm-up run and a measured run, sessiond's
  *    observed (`warmAndMeasure`, `compareThroughput`), the same request to each, rotating over the
  *    secrets;
- * 4. prints the result and context lines (`printThroughput`), sessiond's activity writes and process
- *    figures (`reportServer`) and a warning when requests failed, and returns the result.
+ * 4. prints the result and context lines (`printThroughput`), the p99 verdict when the scenario has a
+ *    latency target (`p99TargetMs`), sessiond's activity writes (against `activityFallTarget` when
+ *    set) and process figures (`reportServer`) and a warning when requests failed, and returns the
+ *    result.
  */
 
 import { type Measured, reportServer, type ServerFigures, warmAndMeasure } from "./measure.ts";
 import type { BenchOptions } from "./options.ts";
-import { compareThroughput, printThroughput, type ThroughputResult, throughputResult, warnFailures } from "./report.ts";
+import {
+  compareThroughput,
+  line,
+  printThroughput,
+  type ThroughputResult,
+  throughputResult,
+  verdict,
+  warnFailures,
+} from "./report.ts";
 import { type SessiondFlags, type SessiondServer, startRaw, withContenders } from "./servers.ts";
 import type { WrkOptions } from "./wrk.ts";
 
@@ -37,6 +47,25 @@ export interface HttpScenario {
   answer(server: SessiondServer): Promise<string>;
   /** What that answer is, in the context line: "raw node:http sending the same N-byte <answerWords>". */
   answerWords: string;
+  /** sessiond's p99 latency, in ms, that meets a latency target (at 50 connections); none when unset. */
+  p99TargetMs?: number;
+  /** The fall of the activity writes from before the tolerance that meets a target (`ActivityFall`). */
+  activityFallTarget?: number;
+}
+
+/** The connections a latency target (`p99TargetMs`) is stated for. */
+export const P99_TARGET_CONNECTIONS = 50;
+
+/** sessiond's p99 latency against the scenario's target (`p99TargetMs`). */
+export interface P99Verdict {
+  /** The p99 of sessiond's median round (the one of the result line), in ms. */
+  ms: number;
+  targetMs: number;
+  met: boolean;
+  /** The connections wrk held; the target is for `P99_TARGET_CONNECTIONS`. */
+  connections: number;
+  /** The p99 of every round of sessiond, in ms. */
+  rounds: number[];
 }
 
 /**
@@ -54,6 +83,8 @@ export async function checkedBody(name: string, response: Response, expected: st
 export interface HttpScenarioResult extends ThroughputResult<Measured> {
   /** Activity writes, CPU and memory of the sessiond process during its median round. */
   server: ServerFigures | undefined;
+  /** sessiond's p99 against the scenario's latency target, when it has one. */
+  p99?: P99Verdict;
 }
 
 export function runHttpScenario(options: BenchOptions, spec: HttpScenario): Promise<HttpScenarioResult> {
@@ -88,8 +119,38 @@ export function runHttpScenario(options: BenchOptions, spec: HttpScenario): Prom
       baseline: "node:http",
       answer: spec.answerWords,
     });
-    const server = reportServer(spec.name, sessiond, result.sessiond);
+    const p99 = spec.p99TargetMs === undefined ? undefined : p99Verdict(spec.name, spec.p99TargetMs, options, compared);
+    const server = reportServer(spec.name, sessiond, result.sessiond, spec.activityFallTarget);
     warnFailures(spec.name, compared.results.sessiond, "failed requests");
-    return { ...result, server };
+    return { ...result, server, ...(p99 ? { p99 } : {}) };
   });
+}
+
+/**
+ * Prints the p99 verdict line of sessiond's median round and returns it:
+ *
+ *   whoami   p99 latency: L ms at 50 connections, no logins (target < 5 ms) ok
+ */
+function p99Verdict(
+  name: string,
+  targetMs: number,
+  options: BenchOptions,
+  compared: { sessiond: Measured; results: { sessiond: Measured[] } },
+): P99Verdict {
+  const ms = compared.sessiond.latencyMs.p99;
+  const met = ms < targetMs;
+  const elsewhere =
+    options.connections === P99_TARGET_CONNECTIONS ? "" : `; the target is for ${P99_TARGET_CONNECTIONS} connections`;
+  line(
+    name,
+    `p99 latency: ${ms} ms at ${options.connections} connections, no logins ` +
+      `(target < ${targetMs} ms${elsewhere}) ${verdict(met)}`,
+  );
+  return {
+    ms,
+    targetMs,
+    met,
+    connections: options.connections,
+    rounds: compared.results.sessiond.map((run) => run.latencyMs.p99),
+  };
 }

@@ -38,6 +38,7 @@ export interface BenchOptions {
 }
 
 export const SCENARIOS = [
+  "calibration",
   "whoami",
   "whoami1m",
   "memory",

@@ -13,7 +13,8 @@
  * `{"reply":N,"error":"..."}` (`answerParent`).
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface ChildOptions {
@@ -209,4 +210,32 @@ export function answerParent(handle: (request: Record<string, unknown>) => Promi
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 on Linux nearly everywhere). */
+let clockTicks: number | undefined;
+
+/**
+ * The CPU time (user plus system, all threads) process `pid` has used so far, in µs, read from
+ * `/proc/<pid>/stat` (fields 14 and 15, in clock ticks: 10 ms resolution); undefined where there is
+ * no /proc or the process is gone. For children that do not report their own (`process.cpuUsage()`).
+ */
+export function processCpuUs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state), so utime (14) and stime (15) are fields[11] and fields[12].
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) return undefined;
+  if (clockTicks === undefined) {
+    const getconf = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+    const value = Number(getconf.stdout?.trim());
+    clockTicks = Number.isFinite(value) && value > 0 ? value : 100;
+  }
+  return (ticks * 1e6) / clockTicks;
 }

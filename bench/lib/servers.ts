@@ -11,6 +11,8 @@ const LIB = import.meta.dirname;
 
 export interface RawServer {
   url: string;
+  /** The child's process id (its CPU time can be read from /proc: `processCpuUs`). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -84,18 +86,26 @@ export function startRaw(bodyFile?: string): Promise<RawServer> {
   return startRawChild("raw-server.ts", bodyFile);
 }
 
+/**
+ * The raw `node:http` baseline answering `{"ok":true}` after busy-spinning `spinUs` µs per request
+ * (`--spin-us`): a server with a known, fixed amount of its own work per request (`calibration`).
+ */
+export function startRawSpinning(spinUs: number): Promise<RawServer> {
+  return startRawChild("raw-server.ts", undefined, ["--spin-us", String(spinUs)]);
+}
+
 /** The raw NUL-framed `node:net` baseline of the Agent; answers a small packet, or `bodyFile`. */
 export function startRawAgent(bodyFile?: string): Promise<RawServer> {
   return startRawChild("raw-agent-server.ts", bodyFile);
 }
 
-async function startRawChild(script: string, bodyFile: string | undefined): Promise<RawServer> {
-  const args = bodyFile ? ["--body-file", bodyFile] : [];
+async function startRawChild(script: string, bodyFile: string | undefined, extra: string[] = []): Promise<RawServer> {
+  const args = [...(bodyFile ? ["--body-file", bodyFile] : []), ...extra];
   const child = await startChild<{ url: string }>(join(LIB, script), args, {
     label: script.replace(/\.ts$/, ""),
     timeoutMs: 30 * 60_000,
   });
-  return { url: child.info.url, stop: () => child.stop() };
+  return { url: child.info.url, pid: child.pid, stop: () => child.stop() };
 }
 
 /** What the sessiond child runs with beyond the defaults: more front doors, another number of sessions. */
