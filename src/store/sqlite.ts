@@ -822,10 +822,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   );
 
   // A user's other sessions, oldest first, for a capped write; the realm-and-user index finds them.
-  const userSessions = db.prepare<[string, string, string], SessionRow>(
-    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE realm = ? AND user_name = ? AND key <> ?
-    ORDER BY coalesce(login_at, created_at), number`,
-  );
+  const userSessions = db.prepare<[string, string, string], SessionRow>(USER_SESSIONS_SQL);
 
   /** Deletes the oldest of `others` so that, with the session just written, at most `max` remain. */
   function evict(others: SessionRow[], max: number): SessionRecord[] {
@@ -1232,6 +1229,13 @@ export function listAuditSql(filter: AuditFilter): string {
 export const COUNT_ANONYMOUS_SQL = `SELECT count(*) AS n FROM sessions
   WHERE user_name IS NULL AND json_extract(client, '$.ipAddress') = @address
     AND (deadline_at IS NULL OR deadline_at > @now)`;
+
+/**
+ * A user's other sessions, oldest first: what a capped write counts and evicts from. Exported for the
+ * query-plan test.
+ */
+export const USER_SESSIONS_SQL = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE realm = ? AND user_name = ? AND key <> ?
+    ORDER BY coalesce(login_at, created_at), number`;
 
 /**
  * The sweep: the deadline index finds what is due; within that range the idle deadline is moved by the

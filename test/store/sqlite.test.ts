@@ -18,6 +18,7 @@ import {
   MIGRATIONS,
   SQLITE_SCHEMA_VERSION,
   TAKE_EXPIRED_SQL,
+  USER_SESSIONS_SQL,
 } from "../../src/store/sqlite.ts";
 import { storeContract } from "./contract/index.ts";
 
@@ -374,6 +375,50 @@ describe("sqlite store: query plans (issue 11, part 3)", () => {
         plan(db, TAKE_EXPIRED_SQL, { now: 1, limit: 1, floor: 0, cap: 0, divisor: 1, extra: 0 }),
         /SEARCH sessions USING INDEX sessions_deadline \(deadline_at<\?\)/,
       );
+    } finally {
+      db.close();
+    }
+  });
+
+  // A capped login (insertSessionCapped, updateSessionCapped) reads the user's other sessions with
+  // USER_SESSIONS_SQL, not with countSessionsSql: the statement checked here is the one the store
+  // prepares, so it cannot drift from the code. Checked twice: on an empty file, where SQLite plans from
+  // its built-in guesses, and after ANALYZE of many users' sessions, where it plans from statistics and
+  // could prefer a scan if the index did not narrow the rows down to one user's.
+  it("reads only the user's own sessions for a capped login, through the (realm, user_name) index", async () => {
+    const path = freshPath();
+    await createSqliteStore({ path }).close();
+    const db = new Database(path);
+    try {
+      const capped = () =>
+        (
+          db.prepare(`EXPLAIN QUERY PLAN ${USER_SESSIONS_SQL}`).all("default", "user-7", "some-key") as {
+            detail: string;
+          }[]
+        )
+          .map((r) => r.detail)
+          .join(" | ");
+      const check = (when: string) => {
+        const text = capped();
+        assert.match(
+          text,
+          /SEARCH sessions USING INDEX sessions_realm_user \(realm=\? AND user_name=\?\)/,
+          `${when}: ${text}`,
+        );
+        assert.doesNotMatch(text, /SCAN sessions/, `${when}: ${text}`);
+      };
+      check("empty");
+
+      // 20,000 sessions of 2,000 users in two realms, then statistics.
+      db.exec(`
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+        INSERT INTO sessions (number, key, secret_digest, realm, user_name, protocol, created_at, login_at,
+          last_active_at, call_count, locale, message_locale, client, idle_timeout_ms)
+        SELECT i, 'key-' || i, printf('%064x', i), CASE WHEN i % 2 = 0 THEN 'default' ELSE 'other' END,
+          'user-' || (i % 2000), 'api', i, i, i, 0, 'en', 'en', '{}', 600000
+        FROM n;
+        ANALYZE;`);
+      check("analyzed");
     } finally {
       db.close();
     }
