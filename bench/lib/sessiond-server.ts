@@ -148,7 +148,14 @@ const store =
     ? await openConfiguredStore(config)
     : db === undefined
       ? createStore({ driver: "memory" })
-      : createSqliteStore({ path, durability: config.store.durability, database: db });
+      : createSqliteStore({
+          path,
+          durability: config.store.durability,
+          database: db,
+          // To see what checkpoints on a worker thread buy (see docs/benchmarks.md): `inline` leaves them
+          // to SQLite, inside whichever write crosses its 1,000 pages.
+          ...(process.env.BENCH_SQLITE_CHECKPOINTS === "inline" ? { checkpointIntervalMs: null } : {}),
+        });
 
 // --- Activity writes, counted where the engine writes them ---
 
