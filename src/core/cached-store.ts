@@ -28,6 +28,19 @@ export function withSessionCache(store: Store, cache: SessionCache, clock: Clock
     return record;
   }
 
+  /**
+   * Writes a session and holds what the store answered, unless another change of it was heard while
+   * the write was on its way (another node's, committed just after this one): the token taken before
+   * the write refuses the record then, as it does for a read.
+   */
+  async function writeThrough<T>(write: () => Promise<T>, written: (result: T) => SessionRecord | null): Promise<T> {
+    const token = cache.readToken();
+    const result = await write();
+    const record = written(result);
+    if (record) cache.put(record, clock.now(), token);
+    return result;
+  }
+
   function dropAll(records: readonly SessionRecord[]): SessionRecord[] {
     for (const record of records) cache.drop(record.key);
     return records as SessionRecord[];
@@ -60,30 +73,38 @@ export function withSessionCache(store: Store, cache: SessionCache, clock: Clock
     },
 
     async insertSession(record) {
-      await store.insertSession(record);
-      cache.update(record, clock.now());
+      await writeThrough(
+        () => store.insertSession(record),
+        () => record,
+      );
     },
 
     async insertSessionCapped(record, cap) {
-      const written = await store.insertSessionCapped(record, cap);
-      if (written.session) cache.update(written.session, clock.now());
+      const written = await writeThrough(
+        () => store.insertSessionCapped(record, cap),
+        (result) => result.session,
+      );
       dropAll(written.evicted);
       return written;
     },
 
     async updateSessionCapped(key, patch, cap) {
       cache.drop(key);
-      const written = await store.updateSessionCapped(key, patch, cap);
-      if (written.session) cache.update(written.session, clock.now());
+      const written = await writeThrough(
+        () => store.updateSessionCapped(key, patch, cap),
+        (result) => result.session,
+      );
       dropAll(written.evicted);
       return written;
     },
 
     async updateSession(key, patch) {
       cache.drop(key);
-      const updated = await store.updateSession(key, patch);
-      if (updated) cache.update(updated, clock.now());
-      else cache.drop(key);
+      const updated = await writeThrough(
+        () => store.updateSession(key, patch),
+        (result) => result,
+      );
+      if (!updated) cache.drop(key);
       return updated;
     },
 

@@ -138,6 +138,8 @@ export function createClusterLink(options: {
   const pingsOut = new Map<number, number>();
   let lastPing = Math.floor(Math.random() * 2 ** 40);
   let pingsConfirmed = 0;
+  /** Whether a ping came back since the listener last (re)started: only then do pings vouch for the cache. */
+  let listening = false;
 
   /** Read through a function: the state may have changed while a renewal was awaited. */
   const stopped = () => state === "stopped";
@@ -277,16 +279,29 @@ export function createClusterLink(options: {
       if (older > seq) break;
       pingsOut.delete(older);
     }
+    if (!listening) {
+      // The first ping back since the listener started (or came back) proves it listens. Sessions
+      // cached before then may have changed while nothing listened: they go, and only what is read
+      // from now on is vouched for.
+      listening = true;
+      hooks.forgetAllSessions();
+    }
     pingsConfirmed++;
-    hooks.confirmFresh(sentAt);
+    // Never later than now: a clock stepped back would otherwise vouch for time not yet seen.
+    hooks.confirmFresh(Math.min(sentAt, clock.now()));
   }
 
   function onMessage(message: Parameters<Parameters<ClusterStore["subscribe"]>[0]>[0]): void {
     if (message.kind === "reconnected") {
       pingsOut.clear();
+      listening = false;
       hooks.forgetAllSessions();
       hooks.forgetDirectory();
       void reconcile();
+      return;
+    }
+    if (message.kind === "all-sessions-changed") {
+      hooks.forgetAllSessions();
       return;
     }
     if (message.kind === "sessions-changed") {

@@ -823,13 +823,27 @@ export function createEngine(options: EngineOptions): Engine {
    */
   async function warnOfExpiry(now: number): Promise<void> {
     if (limits.expiryWarningSeconds === 0) return;
+    /** The session's idle deadline, if a warning of it is due now. */
+    const dueWarning = (session: SessionRecord) => {
+      const deadline = session.lastActiveAt + (session.idleTimeoutMs ?? 0);
+      const lead = Math.min(limits.expiryWarningSeconds * 1000, (session.idleTimeoutMs ?? 0) / 10);
+      const due = now >= deadline - lead && now < deadline && warnedDeadlines.get(session.key) !== deadline;
+      return due ? deadline : null;
+    };
     for (const key of watched.keys()) {
       const stored = await store.getSessionByKey(key);
       if (!stored || stored.idleTimeoutMs === null || stored.idleTimeoutMs === 0) continue;
-      const session = activity.merge(stored);
-      const deadline = session.lastActiveAt + (session.idleTimeoutMs ?? 0);
-      const lead = Math.min(limits.expiryWarningSeconds * 1000, (session.idleTimeoutMs ?? 0) / 10);
-      if (now < deadline - lead || now >= deadline || warnedDeadlines.get(key) === deadline) continue;
+      let session = activity.merge(stored);
+      let deadline = dueWarning(session);
+      if (deadline === null) continue;
+      if (shared) {
+        // A cached copy lags other nodes' activity: warn only if the row agrees.
+        const row = await rowOf(key);
+        if (!row) continue;
+        session = activity.merge(row);
+        deadline = dueWarning(session);
+        if (deadline === null) continue;
+      }
       warnedDeadlines.set(key, deadline);
       emit("session-expiring", session, { deadline });
     }

@@ -39,6 +39,8 @@ export interface SessionCacheStats {
   entries: number;
   hits: number;
   misses: number;
+  /** The latest moment `confirm` vouched for, or null before any (or without a staleness bound). */
+  confirmedAt: number | null;
 }
 
 export interface SessionCache {
@@ -225,9 +227,11 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
       const due: string[] = [];
       for (const entry of byDigest.values()) {
         if (due.length >= limit) break;
-        // Confirmed entries are not due: confirmation keeps them fresh without a read.
-        const age = now - Math.max(entry.at, confirmedAt);
-        if (age > olderThanMs && entry.usedAt >= usedSince && entry.uses >= 2) due.push(entry.record.key);
+        // Confirmed entries are not due, since confirmation keeps them fresh without a read, until they
+        // near the max age: then busy ones are read in the batch too, not one by one on the request path.
+        const unconfirmed = now - Math.max(entry.at, confirmedAt) > olderThanMs;
+        const aging = staleness !== null && now - entry.at > maxAge - staleness;
+        if ((unconfirmed || aging) && entry.usedAt >= usedSince && entry.uses >= 2) due.push(entry.record.key);
       }
       return due;
     },
@@ -248,7 +252,12 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     },
 
     stats() {
-      return { entries: byDigest.size, hits, misses };
+      return {
+        entries: byDigest.size,
+        hits,
+        misses,
+        confirmedAt: staleness === null || confirmedAt === Number.NEGATIVE_INFINITY ? null : confirmedAt,
+      };
     },
   };
 }

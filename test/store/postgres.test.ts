@@ -18,6 +18,7 @@ import {
   migratePostgres,
   openPostgresStore,
   POSTGRES_SCHEMA_VERSION,
+  SESSION_ANNOUNCED_COLUMNS,
 } from "../../src/store/postgres/index.ts";
 import { startRelay, testPostgres } from "../helpers/postgres.ts";
 import { clusterStoreContract } from "./contract/cluster.ts";
@@ -297,9 +298,38 @@ describe("postgres store", { skip: pg.skip }, () => {
         });
         await pingedBack();
         assert.deepEqual(announced(), [session(1).key, session(2).key]);
+
+        // A table emptied at once announces that every session may have changed.
+        heard.length = 0;
+        await pg.withSql(url, (sql) => sql`TRUNCATE sessions CASCADE`);
+        await pingedBack();
+        assert.deepEqual(
+          heard.filter((m) => m.kind !== "ping"),
+          [{ kind: "all-sessions-changed" }],
+        );
       } finally {
         await store.close();
       }
+    });
+
+    it("the trigger watches every column of sessions but the activity and the generated ones", async () => {
+      const columns = await pg.withSql(
+        url,
+        (sql) =>
+          sql<{ name: string }[]>`
+          SELECT column_name AS name FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name = 'sessions' AND is_generated = 'NEVER'
+          ORDER BY ordinal_position`,
+      );
+      const activity = ["last_active_at", "call_count", "user_active_at"];
+      assert.deepEqual(
+        [...SESSION_ANNOUNCED_COLUMNS].sort(),
+        columns
+          .map((column) => column.name)
+          .filter((name) => !activity.includes(name))
+          .sort(),
+        "a column added to sessions must be added to SESSION_ANNOUNCED_COLUMNS (and the trigger recreated)",
+      );
     });
   });
 

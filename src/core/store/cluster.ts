@@ -44,6 +44,8 @@ export type ClusterMessage =
    * only once committed, and never lost while the listening connection stays up.
    */
   | { kind: "sessions-changed"; keys: string[] }
+  /** Every session row may have changed (the table was emptied at once): forget them all. */
+  | { kind: "all-sessions-changed" }
   /** A node's `ping`, delivered after every announcement committed before it was sent. */
   | { kind: "ping"; from: string; seq: number }
   /** The listening connection was lost and is back: hints may have been missed meanwhile. */

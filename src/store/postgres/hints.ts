@@ -14,8 +14,9 @@
  *   `reconnected` too: hints sent since the subscription began were missed.
  *
  * - **Session notices** share the channel as plain text, not JSON, so that nodes of an older version
- *   ignore them: `s <key> <key>...` is sent by a trigger on every change or deletion of a session row,
- *   in the changing transaction (`schema.ts`, version 8), and `p <node> <seq>` is a node's ping. PostgreSQL
+ *   ignore them: `s <key> <key>...` is sent by triggers on every change or deletion of session rows,
+ *   in the changing transaction (`schema.ts`, version 8), `s *` after the table was emptied, and
+ *   `p <node> <seq>` is a node's ping. PostgreSQL
  *   delivers a channel's notifications to a listener in the order their transactions committed, so a
  *   ping is heard after every notice committed before it was sent.
  *
@@ -90,9 +91,13 @@ export function createHintsPart(context: StoreContext, onListenerError: (error: 
         await q`SELECT pg_notify(${HINT_CHANNEL}, ${encodeHint(nodeId, hint)})`;
       }),
 
+    // Committed without waiting for the disk: a ping holds nothing worth keeping, and the lock that
+    // orders notifications is held until the commit is done.
     ping: (seq) =>
       context.run(async (q) => {
-        await q`SELECT pg_notify(${HINT_CHANNEL}, ${`${PING_PREFIX}${nodeId} ${seq}`})`;
+        await q`
+          SELECT set_config('synchronous_commit', 'off', true),
+            pg_notify(${HINT_CHANNEL}, ${`${PING_PREFIX}${nodeId} ${seq}`})`;
       }),
 
     subscribe: (listener) => {
@@ -123,6 +128,7 @@ export function encodeHint(from: string, hint: StoreHint): string {
 
 /** The message a NOTIFY payload carries, or null when it is none of sessiond's. */
 export function decodeMessage(payload: string): ClusterMessage | null {
+  if (payload === `${SESSIONS_CHANGED_PREFIX}*`) return { kind: "all-sessions-changed" };
   if (payload.startsWith(SESSIONS_CHANGED_PREFIX)) {
     const keys = payload
       .slice(SESSIONS_CHANGED_PREFIX.length)

@@ -35,7 +35,7 @@ import { createTicketsPart } from "./tickets.ts";
 
 export { HINT_CHANNEL } from "./hints.ts";
 export { MIGRATION_LOCK_KEY, type MigrationResult, migratePostgres } from "./migrate.ts";
-export { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "./schema.ts";
+export { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, SESSION_ANNOUNCED_COLUMNS } from "./schema.ts";
 
 export interface PostgresStoreOptions {
   /** Connection URL, `postgres://user:password@host:port/database` (libpq's query options apply). */

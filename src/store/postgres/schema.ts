@@ -35,11 +35,11 @@
  *   collation, so no lookup changes.
  * - **Audit by (type, at) and by (session_key, id)** (version 7), as in SQLite's version 9: the
  *   dashboard's counts of logins since a time, and one session's trail.
- * - **Every change of a session row announced by a trigger** (version 8): after a row is deleted, or
- *   updated in anything but its activity (`last_active_at`, `call_count`, `user_active_at`, and
- *   `deadline_at`, which follows them), `pg_notify('sessiond', 's ' || key)` in the same transaction
- *   (`hints.ts`). A trigger rather than the driver's statements, so that no write path can forget it,
- *   an operator's hand-written SQL included: nodes trust their cached sessions on these notices
+ * - **Every change of session rows announced by triggers** (version 8): after rows are deleted, or
+ *   updated in anything but their activity (`last_active_at`, `call_count`, `user_active_at`),
+ *   `pg_notify('sessiond', 's <key> <key>...')` in the same transaction, and `'s *'` after a TRUNCATE
+ *   (`hints.ts`). Triggers rather than the driver's statements, so that no write path can forget
+ *   them, an operator's hand-written SQL included: nodes trust their cached sessions on these notices
  *   (`session-cache.ts`). The channel and prefix are `HINT_CHANNEL` and `SESSIONS_CHANGED_PREFIX`.
  * - **jsonb and text[]** where SQLite keeps JSON text: the client info, settings, and lists of locales,
  *   groups and privileges, so that an operator can query them.
@@ -49,6 +49,30 @@
 
 /** The schema version this code reads and writes. */
 export const POSTGRES_SCHEMA_VERSION = 8;
+
+/**
+ * The columns of `sessions` whose update is announced (version 8): all but the activity
+ * (`last_active_at`, `call_count`, `user_active_at`) and the generated ones. Frozen with the migration
+ * that names them: a later migration that adds a column must recreate the trigger with it.
+ */
+export const SESSION_ANNOUNCED_COLUMNS: readonly string[] = [
+  "number",
+  "key",
+  "secret_digest",
+  "realm",
+  "user_name",
+  "impersonated_by",
+  "protocol",
+  "created_at",
+  "login_at",
+  "locale",
+  "message_locale",
+  "client",
+  "idle_timeout_ms",
+  "idle_timeout_chosen",
+  "expires_at",
+  "binding",
+];
 
 /** `POSTGRES_MIGRATIONS[i]` upgrades a database at version i to i + 1. Each runs in one transaction. */
 export const POSTGRES_MIGRATIONS: readonly string[] = [
@@ -231,21 +255,42 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_type_at ON audit (type, at);
   CREATE INDEX audit_session ON audit (session_key, id) WHERE session_key IS NOT NULL;
   `,
-  // 7 → 8: every deletion of a session row, and every update of it beyond its activity, announced on
-  // the hint channel in the same transaction (see the module comment).
+  // 7 → 8: every change of session rows but their activity announced on the hint channel in the
+  // changing transaction (see the module comment). Deletions per statement, their keys 200 to a notice
+  // (a key is a 36-character UUID; a payload must stay under 8000 bytes); updates per row, and only of
+  // the columns listed, so that activity flushes never reach the trigger (SESSION_ANNOUNCED_COLUMNS
+  // must name every column but the activity and the generated ones: a test compares it with the
+  // table). ENABLE ALWAYS: replication and restores that run as replicas announce too.
   `
   CREATE FUNCTION sessiond_announce_session() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    PERFORM pg_notify('sessiond', 's ' || OLD.key);
+    PERFORM pg_notify('sessiond', 's ' || NEW.key);
     RETURN NULL;
   END
   $$;
-  CREATE TRIGGER sessions_deleted_announce AFTER DELETE ON sessions
+  CREATE FUNCTION sessiond_announce_deleted_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('sessiond', 's ' || string_agg(numbered.key, ' '))
+    FROM (SELECT key, row_number() OVER () AS n FROM gone) AS numbered
+    GROUP BY (numbered.n - 1) / 200;
+    RETURN NULL;
+  END
+  $$;
+  CREATE FUNCTION sessiond_announce_all_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('sessiond', 's *');
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER sessions_changed_announce
+    AFTER UPDATE OF ${SESSION_ANNOUNCED_COLUMNS.join(", ")} ON sessions
     FOR EACH ROW EXECUTE FUNCTION sessiond_announce_session();
-  CREATE TRIGGER sessions_changed_announce AFTER UPDATE ON sessions
-    FOR EACH ROW
-    WHEN ((to_jsonb(OLD) - '{last_active_at,call_count,user_active_at,deadline_at}'::text[])
-      IS DISTINCT FROM (to_jsonb(NEW) - '{last_active_at,call_count,user_active_at,deadline_at}'::text[]))
-    EXECUTE FUNCTION sessiond_announce_session();
+  CREATE TRIGGER sessions_deleted_announce AFTER DELETE ON sessions
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION sessiond_announce_deleted_sessions();
+  CREATE TRIGGER sessions_truncated_announce AFTER TRUNCATE ON sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION sessiond_announce_all_sessions();
+  ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_changed_announce;
+  ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_deleted_announce;
+  ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_truncated_announce;
   `,
 ];
