@@ -70,6 +70,11 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     else if (message.error) options.onError?.(message.error);
   });
   worker.on("error", (error) => options.onError?.(error.message));
+  // A worker that failed (its database could not be opened) is gone already: stopping it is done.
+  let exited = false;
+  worker.once("exit", () => {
+    exited = true;
+  });
   let stopped: Promise<void> | undefined;
   return {
     get runs() {
@@ -77,6 +82,10 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
+        if (exited) {
+          resolve();
+          return;
+        }
         // Waiting for the worker to end must keep the process alive until it has.
         worker.ref();
         worker.once("exit", () => resolve());

@@ -2,7 +2,7 @@
  * The SQLite store's WAL checkpoints run on a worker thread (`sqlite-checkpointer.ts`), not inside a
  * write on the event loop. These tests show that the worker really copies the log into the database
  * file, that the store leaves its own connection only a backstop, and that a failing worker is
- * reported rather than silent.
+ * reported rather than silent, and stops cleanly.
  */
 
 import assert from "node:assert/strict";
@@ -76,6 +76,9 @@ describe("SQLite checkpoints on a worker thread", () => {
     try {
       await until(() => errors.length > 0, "an error report");
       assert.equal(checkpointer.runs, 0);
+      // The failed worker ends right after its report: stopping it afterwards must not wait for an end
+      // that has already happened (it used to, forever).
+      await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {
       await checkpointer.stop();
     }
