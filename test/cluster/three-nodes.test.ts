@@ -36,7 +36,7 @@ import {
   postgresSkip,
   startCluster,
 } from "../helpers/cluster.ts";
-import { cookieSecret, method, PC, retrievePropertiesEx, SM, soapClient } from "../helpers/vsphere.ts";
+import { cookieSecret, method, PC, retrievePropertiesEx, SM, type SoapClient, soapClient } from "../helpers/vsphere.ts";
 
 const skip = await postgresSkip();
 
@@ -64,6 +64,38 @@ async function vsphereCurrentKey(node: ClusterNode, secret: string): Promise<str
   });
   assert.equal(answer.status, 200, answer.body);
   return /<val xsi:type="UserSession"><key>([^<]+)<\/key>/.exec(answer.body)?.[1] ?? null;
+}
+
+/**
+ * A pyVmomi-like client logged in on `node` as `user`, with a property filter on the SessionManager's
+ * `property` and the version of its first (immediate) update: a `WaitForUpdatesEx` from that version
+ * waits for the next change.
+ */
+async function vsphereWatcher(
+  node: ClusterNode,
+  user: "bob" | "admin",
+  property: "message" | "sessionList",
+): Promise<{ watcher: SoapClient; version: string }> {
+  const watcher = soapClient(node.url, "pyvmomi");
+  const login = await watcher.call(
+    method("Login", SM, `<userName>${user}</userName><password>${CLUSTER_PASSWORDS[user]}</password>`),
+  );
+  assert.equal(login.status, 200, login.body);
+  assert.ok(cookieSecret(watcher.cookieLine));
+  const filter = await watcher.call(
+    method(
+      "CreateFilter",
+      PC,
+      `<spec><propSet><type>SessionManager</type><pathSet>${property}</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>`,
+    ),
+  );
+  assert.equal(filter.status, 200, filter.body);
+  const initial = await watcher.call(
+    method("WaitForUpdatesEx", PC, "<version></version><options><maxWaitSeconds>0</maxWaitSeconds></options>"),
+  );
+  const version = /<version>([^<]*)<\/version>/.exec(initial.body)?.[1];
+  assert.ok(version !== undefined, initial.body);
+  return { watcher, version };
 }
 
 /** An Agent connection to `node`, logged in with `system/login`. */
@@ -267,25 +299,7 @@ test("three nodes on one database", { skip, timeout: 120_000 }, async (t) => {
   await t.test(
     "a service message set on C reaches a vSphere WaitForUpdatesEx on A and an SSE stream on B",
     async (t) => {
-      const watcher = soapClient(a.url, "pyvmomi");
-      const login = await watcher.call(
-        method("Login", SM, "<userName>bob</userName><password>bob-password</password>"),
-      );
-      assert.equal(login.status, 200, login.body);
-      assert.ok(cookieSecret(watcher.cookieLine));
-      const filter = await watcher.call(
-        method(
-          "CreateFilter",
-          PC,
-          '<spec><propSet><type>SessionManager</type><pathSet>message</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>',
-        ),
-      );
-      assert.equal(filter.status, 200, filter.body);
-      const initial = await watcher.call(
-        method("WaitForUpdatesEx", PC, "<version></version><options><maxWaitSeconds>0</maxWaitSeconds></options>"),
-      );
-      const version = /<version>([^<]*)<\/version>/.exec(initial.body)?.[1];
-      assert.ok(version !== undefined, initial.body);
+      const { watcher, version } = await vsphereWatcher(a, "bob", "message");
 
       const bob = await apiLogin(b, "bob");
       const events = await openEvents(b, bob.secret);
@@ -322,24 +336,7 @@ test("three nodes on one database", { skip, timeout: 120_000 }, async (t) => {
 
   await t.test("a login on B shows up in a vSphere WaitForUpdatesEx on A's sessionList", async (t) => {
     // sessionList is everyone's sessions: the watcher needs the administrator's privileges.
-    const watcher = soapClient(a.url, "pyvmomi");
-    const login = await watcher.call(
-      method("Login", SM, `<userName>admin</userName><password>${CLUSTER_PASSWORDS.admin}</password>`),
-    );
-    assert.equal(login.status, 200, login.body);
-    const filter = await watcher.call(
-      method(
-        "CreateFilter",
-        PC,
-        '<spec><propSet><type>SessionManager</type><pathSet>sessionList</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></spec><partialUpdates>false</partialUpdates>',
-      ),
-    );
-    assert.equal(filter.status, 200, filter.body);
-    const initial = await watcher.call(
-      method("WaitForUpdatesEx", PC, "<version></version><options><maxWaitSeconds>0</maxWaitSeconds></options>"),
-    );
-    const version = /<version>([^<]*)<\/version>/.exec(initial.body)?.[1];
-    assert.ok(version !== undefined, initial.body);
+    const { watcher, version } = await vsphereWatcher(a, "admin", "sessionList");
 
     // Sent before the login, as the service-message wait above: the login costs B an argon2id hash,
     // far longer than A takes to read the list once and park the wait, so the new session can only
