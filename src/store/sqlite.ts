@@ -547,7 +547,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   let checkpointer: Checkpointer | undefined;
   if (checkpointIntervalMs !== null && options.path !== ":memory:") {
     db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
-    checkpointer = startCheckpointer({ path: db.name, intervalMs: checkpointIntervalMs });
+    checkpointer = startCheckpointer({
+      path: db.name,
+      intervalMs: checkpointIntervalMs,
+      // The store has no logger: a process warning reaches the server's standard error. The log then
+      // grows to the backstop, where SQLite checkpoints it itself.
+      onError: (message) => process.emitWarning(`SQLite checkpoint failed: ${message}`, "SessiondCheckpointWarning"),
+    });
   }
 
   // --- Statements, prepared once ---
