@@ -754,11 +754,12 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   /**
-   * With a shared store, cached sessions are trusted for `sessionCacheStalenessMs` only. Busy ones
-   * (used within that window) are read again, many in one query, shortly before they go stale, so that
-   * their requests keep finding them in the cache: about one read per busy session per window, no more
-   * than the misses it replaces. One not used within the window is left to go stale and be read on its
-   * next use.
+   * With a shared store, cached sessions are trusted for `sessionCacheStalenessMs` past their read or
+   * the last ping that came back (`session-cache.ts`), and for the max age at most. Busy ones (used
+   * within that window) that are about to go stale, because pings stopped coming back or the max age
+   * nears, are read again, many in one query, so that their requests keep finding them in the cache: no
+   * more reads than the misses it replaces. One not used within the window is left to go stale and be
+   * read on its next use. While pings come back, nothing is due until the max age.
    */
   async function refreshBusySessions(): Promise<void> {
     if (refreshing) return;

@@ -69,11 +69,10 @@ export interface SessionCache {
   /** Activity the engine just wrote: held entries show it too. */
   applyActivity(deltas: readonly ActivityDelta[]): void;
   /**
-   * Keys of entries neither read nor confirmed within `olderThanMs`, used since `usedSince` and at
-   * least twice since they were read, at most `limit`: the busy sessions to read again before they go
-   * stale (a shared
-   * store), so that their requests keep finding them fresh. A session used once per read gains
-   * nothing from a refresh: it is read on its next use instead.
+   * Keys of entries neither read nor confirmed within `olderThanMs` (or nearing the max age), used
+   * since `usedSince` and at least twice since they were read, at most `limit`: the busy sessions to
+   * read again before they go stale (a shared store), so that their requests keep finding them fresh.
+   * A session used once per read gains nothing from a refresh: it is read on its next use instead.
    */
   dueForRefresh(now: number, olderThanMs: number, usedSince: number, limit: number): string[];
   /**

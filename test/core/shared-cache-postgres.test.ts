@@ -11,7 +11,6 @@
 
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { createManualClock } from "../../src/core/clock.ts";
 import { createEngine, type Engine } from "../../src/core/engine.ts";
 import type { SessionEvent } from "../../src/core/events.ts";
@@ -20,18 +19,10 @@ import type { Store } from "../../src/core/store/index.ts";
 import { openPostgresStore } from "../../src/store/postgres/index.ts";
 import { CHEAP_HASHER, defaultRealm, startEngine } from "../helpers/engine.ts";
 import { testPostgres } from "../helpers/postgres.ts";
+import { until } from "../helpers/until.ts";
 
 const pg = await testPostgres();
 const SECOND = 1_000;
-
-/** Polls `done` every 20 ms; fails past a generous guard (a busy machine), which is not a bound checked. */
-async function until(what: string, done: () => boolean | Promise<boolean>, guardMs = 10_000): Promise<void> {
-  const giveUpAt = Date.now() + guardMs;
-  while (!(await done())) {
-    if (Date.now() > giveUpAt) assert.fail(`${what} did not happen within ${guardMs} ms`);
-    await sleep(20);
-  }
-}
 
 describe("cached sessions on a shared PostgreSQL store", { skip: pg.skip }, () => {
   const stores: Store[] = [];

@@ -21,6 +21,7 @@ import {
   SESSION_ANNOUNCED_COLUMNS,
 } from "../../src/store/postgres/index.ts";
 import { startRelay, testPostgres } from "../helpers/postgres.ts";
+import { until } from "../helpers/until.ts";
 import { clusterStoreContract } from "./contract/cluster.ts";
 import { numbers, rejectsWith, session } from "./contract/fixtures.ts";
 import { storeContract } from "./contract/index.ts";
@@ -531,12 +532,3 @@ describe("postgres store", { skip: pg.skip }, () => {
     });
   });
 });
-
-/** Waits until `done()` holds, polling; fails after `timeoutMs`. */
-async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await sleep(25);
-  }
-}

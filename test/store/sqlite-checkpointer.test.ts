@@ -13,18 +13,10 @@ import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { createSqliteStore } from "../../src/store/sqlite.ts";
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, startCheckpointer } from "../../src/store/sqlite-checkpointer.ts";
+import { until } from "../helpers/until.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sessiond-checkpointer-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Polls `condition` every 10 ms until it holds; fails after `guardMs` (a generous guard, not a bound). */
-async function until(condition: () => boolean, what: string, guardMs = 10_000): Promise<void> {
-  const giveUpAt = Date.now() + guardMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) assert.fail(`${what} did not happen within ${guardMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** A WAL database whose own connection never checkpoints in these tests' sizes, as the store sets it. */
 function walDatabase(name: string): Database.Database {
@@ -51,7 +43,7 @@ describe("SQLite checkpoints on a worker thread", () => {
     const errors: string[] = [];
     const checkpointer = startCheckpointer({ path, intervalMs: 20, onError: (message) => errors.push(message) });
     try {
-      await until(() => checkpointer.runs >= 1, "a checkpoint");
+      await until("a checkpoint", () => checkpointer.runs >= 1);
       assert.ok(
         statSync(path).size >= 4 * 1024 * 1024,
         `the worker copied the log into the database file (${statSync(path).size} bytes)`,
@@ -74,7 +66,7 @@ describe("SQLite checkpoints on a worker thread", () => {
       onError: (message) => errors.push(message),
     });
     try {
-      await until(() => errors.length > 0, "an error report");
+      await until("an error report", () => errors.length > 0);
       assert.equal(checkpointer.runs, 0);
       // The failed worker ends right after its report: stopping it afterwards must not wait for an end
       // that has already happened (it used to, forever).

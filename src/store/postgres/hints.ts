@@ -16,9 +16,9 @@
  * - **Session notices** share the channel as plain text, not JSON, so that nodes of an older version
  *   ignore them: `s <key> <key>...` is sent by triggers on every change or deletion of session rows,
  *   in the changing transaction (`schema.ts`, version 8), `s *` after the table was emptied, and
- *   `p <node> <seq>` is a node's ping. PostgreSQL
- *   delivers a channel's notifications to a listener in the order their transactions committed, so a
- *   ping is heard after every notice committed before it was sent.
+ *   `p <node> <seq>` is a node's ping. PostgreSQL delivers a channel's notifications to a listener in
+ *   the order their transactions committed, so a ping is heard after every notice committed before it
+ *   was sent.
  *
  * A payload that is none of these (someone else's NOTIFY on the channel) is ignored. A subscriber that
  * throws is reported to `onListenerError` and does not stop the others, nor the listening connection.

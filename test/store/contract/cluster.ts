@@ -16,6 +16,7 @@ import { SessionError } from "../../../src/core/errors.ts";
 import type { SessionEvent } from "../../../src/core/events.ts";
 import type { ClusterMessage, ClusterStore, Store, StoreHint } from "../../../src/core/store/index.ts";
 import type { Binding } from "../../../src/core/types.ts";
+import { until } from "../../helpers/until.ts";
 import { type ContractOptions, numbers, session } from "./fixtures.ts";
 
 /** How a driver's test gives the cluster suite its stores. */
@@ -32,15 +33,6 @@ export interface ClusterHarness {
 const SHORT_TTL = 200;
 /** A lease that outlives any test. */
 const LONG_TTL = 600_000;
-
-/** Waits until `done()` holds, polling; fails after `timeoutMs`. */
-async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Asserts that `promise` rejects as a fenced bound insert. */
 async function rejectsFenced(promise: Promise<unknown>): Promise<void> {
